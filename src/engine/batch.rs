@@ -1,0 +1,107 @@
+//! A batch: a struct-of-arrays population stepped together, holding one block of a big job or
+//! many small jobs of one model side by side, each lane with its own parameters and stream.
+
+use super::stats::{LaneStats, SegmentStats};
+use crate::input::{InputLanes, Model};
+use crate::job::Job;
+use crate::neuron::Membrane;
+
+pub struct Batch {
+    model: Model,
+    n_steps: u64,
+    warmup_steps: u64,
+    membrane: Membrane,
+    input: Box<dyn InputLanes>,
+    stats: LaneStats,
+    current_na: Vec<f64>,
+    events: Vec<u32>,
+    spiked: Vec<bool>,
+}
+
+impl Batch {
+    /// An empty batch for jobs of `model` that run `n_steps` steps, the first `warmup_steps`
+    /// not counted.
+    pub fn new(model: Model, n_steps: u64, warmup_steps: u64) -> Batch {
+        Batch {
+            model,
+            n_steps,
+            warmup_steps,
+            membrane: Membrane::default(),
+            input: model.lanes(),
+            stats: LaneStats::default(),
+            current_na: Vec::new(),
+            events: Vec::new(),
+            spiked: Vec::new(),
+        }
+    }
+
+    /// Whether `job` can share this batch.
+    pub fn fits(&self, job: &Job) -> bool {
+        job.model == self.model
+            && job.n_steps() == self.n_steps
+            && job.warmup_steps() == self.warmup_steps
+    }
+
+    /// Appends neurons `first_neuron..first_neuron + count` of `job` as new lanes.
+    pub fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
+        assert!(self.fits(job), "job {} does not fit this batch", job.id);
+        assert!(first_neuron + count as u64 <= job.sim.neurons);
+        self.membrane.push(job, count);
+        self.input.push(job, first_neuron, count);
+        self.stats.push(count);
+        let lanes = self.membrane.len();
+        self.current_na.resize(lanes, 0.0);
+        self.events.resize(lanes, 0);
+        self.spiked.resize(lanes, false);
+    }
+
+    pub fn lanes(&self) -> usize {
+        self.membrane.len()
+    }
+
+    /// Step `n` for every lane: input current, membrane update, statistics.
+    pub fn step(&mut self, n: u64) {
+        let counting = n >= self.warmup_steps;
+        if counting {
+            self.stats.add_v(self.membrane.v_mv());
+        }
+        self.input
+            .current(n, &mut self.current_na, &mut self.events);
+        self.membrane.step(&self.current_na, &mut self.spiked);
+        if counting {
+            self.stats.add_spikes(n, &self.spiked);
+        }
+    }
+
+    /// Runs all steps.
+    pub fn run(&mut self) {
+        for n in 0..self.n_steps {
+            self.step(n);
+        }
+    }
+
+    /// Statistics of lanes `lanes`.
+    pub fn segment(&self, lanes: std::ops::Range<usize>) -> SegmentStats {
+        self.stats.segment(lanes)
+    }
+
+    /// Membrane potentials (mV) at the start of the next step.
+    pub fn v_mv(&self) -> &[f64] {
+        self.membrane.v_mv()
+    }
+
+    /// Input currents (nA) of the last step.
+    pub fn current_na(&self) -> &[f64] {
+        &self.current_na
+    }
+
+    /// Presynaptic events of the last step (Poisson input; 0 otherwise).
+    pub fn events(&self) -> &[u32] {
+        &self.events
+    }
+
+    /// Which lanes spiked in the last step.
+    pub fn spiked(&self) -> &[bool] {
+        &self.spiked
+    }
+}

@@ -1,0 +1,132 @@
+//! The parallel engine: cuts the grid into batches, runs them on every core with rayon and hands
+//! each job's statistics, in job order, to a consumer.
+//!
+//! Jobs are taken from the (lazy) grid a chunk at a time, so memory grows with the number of
+//! threads and the population size, never with the number of jobs. A job's neurons are cut into
+//! segments of at most [`LANES`]; consecutive segments of jobs with the same model and step counts
+//! share a batch, so a sweep of one-neuron jobs runs `LANES` jobs per batch. Every neuron has its
+//! own random stream and every statistic is reduced in neuron order, so results do not depend on
+//! the cut, the packing or the number of threads.
+
+mod batch;
+mod stats;
+
+pub use batch::Batch;
+pub use stats::{JobAccumulator, JobStats, LaneStats, SegmentStats};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::grid::Grid;
+use crate::job::Job;
+
+/// Lanes of a batch: the most neurons stepped together.
+pub const LANES: usize = 256;
+
+/// Batches per thread in one chunk: enough to balance the load across threads.
+const BATCHES_PER_THREAD: usize = 8;
+
+/// Work done so far, for progress reports (updated by the worker threads).
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub jobs: AtomicU64,
+    pub neuron_steps: AtomicU64,
+}
+
+/// Neurons `first..first + count` of the chunk's job `job`.
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    job: usize,
+    first: u64,
+    count: usize,
+}
+
+/// Runs every job of `grid` on the current rayon pool and calls `emit` for each, in job order.
+/// Stops at the first error `emit` returns.
+pub fn run<E>(
+    grid: &Grid,
+    counters: &Counters,
+    mut emit: impl FnMut(&Job, JobStats) -> Result<(), E>,
+) -> Result<(), E> {
+    let target_batches = BATCHES_PER_THREAD * rayon::current_num_threads();
+    let mut next = 0;
+    while next < grid.len() {
+        // Plan a chunk: consecutive jobs, their segments packed into batch plans.
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut plans: Vec<Vec<Segment>> = Vec::new();
+        let mut open: Vec<Segment> = Vec::new();
+        let mut open_lanes = 0;
+        while next < grid.len() && plans.len() < target_batches {
+            let job = grid.job(next);
+            next += 1;
+            if let Some(prev) = open.last().map(|s| &jobs[s.job])
+                && !(prev.model == job.model
+                    && prev.n_steps() == job.n_steps()
+                    && prev.warmup_steps() == job.warmup_steps())
+            {
+                plans.push(std::mem::take(&mut open));
+                open_lanes = 0;
+            }
+            let mut first = 0;
+            while first < job.sim.neurons {
+                let count = (job.sim.neurons - first).min(LANES as u64) as usize;
+                if open_lanes + count > LANES {
+                    plans.push(std::mem::take(&mut open));
+                    open_lanes = 0;
+                }
+                open.push(Segment {
+                    job: jobs.len(),
+                    first,
+                    count,
+                });
+                open_lanes += count;
+                first += count as u64;
+            }
+            jobs.push(job);
+        }
+        if !open.is_empty() {
+            plans.push(open);
+        }
+
+        let results: Vec<Vec<SegmentStats>> = plans
+            .par_iter()
+            .with_max_len(1)
+            .map(|plan| run_plan(plan, &jobs, counters))
+            .collect();
+
+        let mut acc = vec![JobAccumulator::default(); jobs.len()];
+        for (plan, segs) in plans.iter().zip(&results) {
+            for (seg, stats) in plan.iter().zip(segs) {
+                acc[seg.job].add(stats);
+            }
+        }
+        drop(results);
+        for (job, acc) in jobs.iter().zip(&acc) {
+            emit(job, acc.finish(job))?;
+            counters.jobs.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    Ok(())
+}
+
+fn run_plan(plan: &[Segment], jobs: &[Job], counters: &Counters) -> Vec<SegmentStats> {
+    let first_job = &jobs[plan[0].job];
+    let mut batch = Batch::new(first_job.model, first_job.n_steps(), first_job.warmup_steps());
+    for seg in plan {
+        batch.push(&jobs[seg.job], seg.first, seg.count);
+    }
+    batch.run();
+    counters.neuron_steps.fetch_add(
+        batch.lanes() as u64 * first_job.n_steps(),
+        Ordering::Relaxed,
+    );
+    let mut lane = 0;
+    plan.iter()
+        .map(|seg| {
+            let stats = batch.segment(lane..lane + seg.count);
+            lane += seg.count;
+            stats
+        })
+        .collect()
+}

@@ -1,0 +1,240 @@
+//! Statistics of a job (MODEL.md): spike counts, inter-spike intervals and mean potential.
+//!
+//! Per neuron the counts and interval sums are integers, so a job's statistics do not depend on
+//! how its neurons were cut into batches or in which order the batches ran. The one float sum,
+//! the potential, is folded neuron by neuron in neuron order.
+
+use crate::job::Job;
+
+/// Per-lane accumulators of a batch.
+#[derive(Default)]
+pub struct LaneStats {
+    spikes: Vec<u64>,
+    /// Step of the last counted spike (`NONE` before the first).
+    last_spike: Vec<u64>,
+    isis: Vec<u64>,
+    isi_sum: Vec<u64>,
+    /// Sum of squared intervals; fits u64 because the spec keeps a run below 2^32 steps.
+    isi_sq: Vec<u64>,
+    v_sum: Vec<f64>,
+}
+
+const NONE: u64 = u64::MAX;
+
+impl LaneStats {
+    pub fn push(&mut self, count: usize) {
+        let n = self.spikes.len() + count;
+        self.spikes.resize(n, 0);
+        self.last_spike.resize(n, NONE);
+        self.isis.resize(n, 0);
+        self.isi_sum.resize(n, 0);
+        self.isi_sq.resize(n, 0);
+        self.v_sum.resize(n, 0.0);
+    }
+
+    /// Adds the potentials `V(t_n)` of a counted step.
+    pub fn add_v(&mut self, v_mv: &[f64]) {
+        for (s, v) in self.v_sum.iter_mut().zip(v_mv) {
+            *s += v;
+        }
+    }
+
+    /// Records the spikes of counted step `step`.
+    pub fn add_spikes(&mut self, step: u64, spiked: &[bool]) {
+        for (i, _) in spiked.iter().enumerate().filter(|(_, s)| **s) {
+            self.spikes[i] += 1;
+            let last = self.last_spike[i];
+            if last != NONE {
+                let isi = step - last;
+                self.isis[i] += 1;
+                self.isi_sum[i] += isi;
+                self.isi_sq[i] += isi * isi;
+            }
+            self.last_spike[i] = step;
+        }
+    }
+
+    /// The accumulators of lanes `lanes`, summed.
+    pub fn segment(&self, lanes: std::ops::Range<usize>) -> SegmentStats {
+        let mut s = SegmentStats {
+            v_sums: self.v_sum[lanes.clone()].to_vec(),
+            ..SegmentStats::default()
+        };
+        for i in lanes {
+            s.spikes += self.spikes[i];
+            s.spikes_sq += (self.spikes[i] as u128).pow(2);
+            s.isis += self.isis[i];
+            s.isi_sum += self.isi_sum[i] as u128;
+            s.isi_sq += self.isi_sq[i] as u128;
+        }
+        s
+    }
+}
+
+/// Sums over a contiguous range of one job's neurons.
+#[derive(Clone, Debug, Default)]
+pub struct SegmentStats {
+    pub spikes: u64,
+    pub spikes_sq: u128,
+    pub isis: u64,
+    pub isi_sum: u128,
+    pub isi_sq: u128,
+    /// Each neuron's sum of `V(t_n)` over counted steps, in neuron order.
+    pub v_sums: Vec<f64>,
+}
+
+/// Collects a job's segments (in neuron order) and computes its statistics.
+#[derive(Clone, Debug, Default)]
+pub struct JobAccumulator {
+    neurons: u64,
+    spikes: u64,
+    spikes_sq: u128,
+    isis: u64,
+    isi_sum: u128,
+    isi_sq: u128,
+    v_sum: f64,
+}
+
+/// The statistics columns of a job's row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobStats {
+    pub spikes: u64,
+    pub isis: u64,
+    pub firing_rate_hz: f64,
+    /// Null for a one-neuron job (a standard deviation needs two neurons).
+    pub firing_rate_sem_hz: Option<f64>,
+    pub mean_v_mv: f64,
+    /// Null if `isis < 2`.
+    pub cv_isi: Option<f64>,
+    /// Null if no neuron spiked or the job has one neuron.
+    pub fano: Option<f64>,
+}
+
+impl JobAccumulator {
+    /// Adds the next segment of the job (segments must come in neuron order).
+    pub fn add(&mut self, seg: &SegmentStats) {
+        self.neurons += seg.v_sums.len() as u64;
+        self.spikes += seg.spikes;
+        self.spikes_sq += seg.spikes_sq;
+        self.isis += seg.isis;
+        self.isi_sum += seg.isi_sum;
+        self.isi_sq += seg.isi_sq;
+        self.v_sum = seg.v_sums.iter().fold(self.v_sum, |acc, v| acc + v);
+    }
+
+    /// The job's statistics; every neuron of `job` must have been added.
+    pub fn finish(&self, job: &Job) -> JobStats {
+        assert_eq!(self.neurons, job.sim.neurons, "job {} incomplete", job.id);
+        let n = self.neurons as f64;
+        let counted_steps = job.n_steps() - job.warmup_steps();
+        let window_s = counted_steps as f64 * job.sim.dt_ms / 1000.0;
+        let spikes = self.spikes as f64;
+        // Sample variance of the counts, from exact integer sums: (N S2 - S1^2) / (N (N-1)).
+        let count_var = (self.neurons >= 2).then(|| {
+            exact_spread(self.neurons as u128, self.spikes as u128, self.spikes_sq)
+                / (n * (n - 1.0))
+        });
+        JobStats {
+            spikes: self.spikes,
+            isis: self.isis,
+            firing_rate_hz: spikes / (n * window_s),
+            firing_rate_sem_hz: count_var.map(|var| var.sqrt() / window_s / n.sqrt()),
+            mean_v_mv: self.v_sum / (n * counted_steps as f64),
+            cv_isi: (self.isis >= 2).then(|| {
+                // Sample standard deviation over mean of the pooled intervals.
+                let k = self.isis as f64;
+                let spread = exact_spread(self.isis as u128, self.isi_sum, self.isi_sq);
+                (spread / (k * (k - 1.0))).sqrt() / (self.isi_sum as f64 / k)
+            }),
+            fano: match count_var {
+                Some(var) if self.spikes > 0 => Some(var / (spikes / n)),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// `n * sum_sq - sum^2` (= n^2 times the population variance), exactly when it fits in u128.
+fn exact_spread(n: u128, sum: u128, sum_sq: u128) -> f64 {
+    match (n.checked_mul(sum_sq), sum.checked_mul(sum)) {
+        (Some(a), Some(b)) => (a - b) as f64,
+        // Beyond 2^128 (populations and runs far larger than any sweep): fall back to floats.
+        _ => {
+            let (n, sum, sum_sq) = (n as f64, sum as f64, sum_sq as f64);
+            (n * sum_sq - sum * sum).max(0.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Model;
+
+    fn job(neurons: u64) -> Job {
+        let mut j = Job::new(Model::Constant);
+        j.sim.neurons = neurons;
+        j.sim.dt_ms = 1.0;
+        j.sim.duration_ms = 1000.0;
+        j
+    }
+
+    fn lanes_with(spike_steps: &[&[u64]]) -> LaneStats {
+        let mut s = LaneStats::default();
+        s.push(spike_steps.len());
+        for step in 0..1000 {
+            let spiked: Vec<bool> = spike_steps.iter().map(|t| t.contains(&step)).collect();
+            s.add_spikes(step, &spiked);
+        }
+        s
+    }
+
+    #[test]
+    fn statistics_by_hand() {
+        // Neuron 0: spikes at 10, 20, 40 (intervals 10, 20); neuron 1: at 5 only; neuron 2: none.
+        let s = lanes_with(&[&[10, 20, 40], &[5], &[]]);
+        let mut acc = JobAccumulator::default();
+        acc.add(&s.segment(0..3));
+        let st = acc.finish(&job(3));
+        assert_eq!(st.spikes, 4);
+        assert_eq!(st.isis, 2);
+        // 4 spikes / (3 neurons * 1 s).
+        assert!((st.firing_rate_hz - 4.0 / 3.0).abs() < 1e-15);
+        // Counts 3, 1, 0: mean 4/3, sample variance ((5/3)^2 + (1/3)^2 + (4/3)^2)/2 = 7/3.
+        let var = 7.0 / 3.0;
+        assert!((st.fano.unwrap() - var / (4.0 / 3.0)).abs() < 1e-15);
+        assert!((st.firing_rate_sem_hz.unwrap() - (var / 3.0f64).sqrt()).abs() < 1e-15);
+        // Intervals 10, 20: mean 15, sample sd sqrt(50).
+        assert!((st.cv_isi.unwrap() - 50f64.sqrt() / 15.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn null_rules() {
+        let mut acc = JobAccumulator::default();
+        acc.add(&lanes_with(&[&[], &[]]).segment(0..2));
+        let silent = acc.finish(&job(2));
+        assert_eq!(silent.firing_rate_hz, 0.0);
+        assert_eq!(silent.fano, None);
+        assert_eq!(silent.cv_isi, None);
+        assert_eq!(silent.firing_rate_sem_hz, Some(0.0));
+
+        let mut acc = JobAccumulator::default();
+        acc.add(&lanes_with(&[&[3, 9]]).segment(0..1));
+        let one = acc.finish(&job(1));
+        assert_eq!(one.isis, 1);
+        assert_eq!(one.cv_isi, None, "one interval has no spread");
+        assert_eq!(one.fano, None, "one neuron has no count variance");
+        assert_eq!(one.firing_rate_sem_hz, None);
+    }
+
+    #[test]
+    fn segments_combine_like_one() {
+        let s = lanes_with(&[&[1, 5, 9], &[2, 4], &[7], &[0, 999]]);
+        let mut whole = JobAccumulator::default();
+        whole.add(&s.segment(0..4));
+        let mut parts = JobAccumulator::default();
+        parts.add(&s.segment(0..1));
+        parts.add(&s.segment(1..4));
+        assert_eq!(whole.finish(&job(4)), parts.finish(&job(4)));
+    }
+}

@@ -1,0 +1,190 @@
+//! Poisson spike input through an exponential synapse:
+//! `I_n = mu + I_syn,n`, `I_syn,n = I_syn,n-1 * exp(-dt/tau_s) + w * k_n`, `k_n ~ Poisson(rate*dt)`.
+//!
+//! Every neuron receives its own presynaptic Poisson train. The event count of a step is drawn by
+//! inversion: one uniform `u` per neuron-step, `k = min{k : u < F(k)}` against a per-job table of
+//! the Poisson CDF `F` for the mean `rate * dt`. The table is exact to double precision: it stops
+//! where the remaining tail is below 1e-20, and its last entry is 1. `tau_s = 0` gives a one-step
+//! pulse (`exp(-dt/0) = 0`).
+
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::{InputLanes, ModelParam, ParamSpec, required};
+use crate::job::Job;
+use crate::rng;
+
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        param: ModelParam::Mu,
+        default: Some(0.0),
+    },
+    required(ModelParam::Rate),
+    required(ModelParam::W),
+    required(ModelParam::TauS),
+];
+
+/// Largest mean number of presynaptic events per step, `rate_hz * dt_ms / 1000`, that the spec
+/// accepts (the CDF table starts at `exp(-mean)`, which must not underflow).
+pub const MAX_EVENTS_PER_STEP: f64 = 500.0;
+
+/// The synapse of MODEL.md: decay the current by `decay = exp(-dt/tau_s)`, add `w` per event.
+#[inline]
+pub fn synapse_step(i_syn_na: f64, decay: f64, w_na: f64, events: u32) -> f64 {
+    i_syn_na * decay + w_na * events as f64
+}
+
+/// The CDF of a Poisson distribution, for sampling by inversion.
+#[derive(Clone, Debug)]
+pub struct PoissonTable {
+    cdf: Vec<f64>,
+}
+
+impl PoissonTable {
+    /// The table for mean `lambda` (0 <= lambda <= [`MAX_EVENTS_PER_STEP`]).
+    pub fn new(lambda: f64) -> PoissonTable {
+        assert!(
+            (0.0..=MAX_EVENTS_PER_STEP).contains(&lambda),
+            "Poisson mean {lambda} out of range"
+        );
+        let mut cdf = Vec::new();
+        let mut pmf = (-lambda).exp();
+        let mut sum = 0.0;
+        let mut k = 0.0;
+        loop {
+            sum += pmf;
+            cdf.push(sum);
+            k += 1.0;
+            pmf *= lambda / k;
+            // Past the mode, stop once the rest of the tail (< pmf * 2 here) cannot matter.
+            if k > lambda && pmf < 1e-20 {
+                break;
+            }
+        }
+        *cdf.last_mut().expect("the table has an entry") = 1.0;
+        PoissonTable { cdf }
+    }
+
+    /// The count for a uniform `u` in [0, 1): the smallest k with `u < F(k)`.
+    #[inline]
+    pub fn sample(&self, u: f64) -> u32 {
+        if self.cdf.len() <= 32 {
+            let mut k = 0;
+            while u >= self.cdf[k] {
+                k += 1;
+            }
+            k as u32
+        } else {
+            self.cdf.partition_point(|&f| f <= u) as u32
+        }
+    }
+
+    /// P(k <= `k`).
+    pub fn cdf(&self, k: usize) -> f64 {
+        self.cdf.get(k).copied().unwrap_or(1.0)
+    }
+}
+
+#[derive(Default)]
+pub struct PoissonLanes {
+    mu_na: Vec<f64>,
+    w_na: Vec<f64>,
+    /// `exp(-dt/tau_s)`.
+    decay: Vec<f64>,
+    i_syn_na: Vec<f64>,
+    table: Vec<u32>,
+    tables: Vec<PoissonTable>,
+    /// Mean of each table, to share a table between consecutive lanes of one job.
+    table_mean: Vec<f64>,
+    rngs: Vec<Xoshiro256PlusPlus>,
+}
+
+impl InputLanes for PoissonLanes {
+    fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
+        let p = &job.input;
+        let lambda = p.value(ModelParam::Rate) * job.sim.dt_ms / 1000.0;
+        if self.table_mean.last() != Some(&lambda) {
+            self.tables.push(PoissonTable::new(lambda));
+            self.table_mean.push(lambda);
+        }
+        let table = (self.tables.len() - 1) as u32;
+        let decay = (-job.sim.dt_ms / p.value(ModelParam::TauS)).exp();
+        let seed = job.seed();
+        self.mu_na
+            .extend(std::iter::repeat_n(p.value(ModelParam::Mu), count));
+        self.w_na
+            .extend(std::iter::repeat_n(p.value(ModelParam::W), count));
+        self.decay.extend(std::iter::repeat_n(decay, count));
+        self.i_syn_na.extend(std::iter::repeat_n(0.0, count));
+        self.table.extend(std::iter::repeat_n(table, count));
+        self.rngs
+            .extend((first_neuron..first_neuron + count as u64).map(|i| rng::neuron_stream(seed, i)));
+    }
+
+    fn current(&mut self, _step: u64, current: &mut [f64], events: &mut [u32]) {
+        for (i, out) in current.iter_mut().enumerate() {
+            let u = rng::uniform(&mut self.rngs[i]);
+            let k = self.tables[self.table[i] as usize].sample(u);
+            events[i] = k;
+            self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
+            *out = self.mu_na[i] + self.i_syn_na[i];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_the_poisson_cdf() {
+        let t = PoissonTable::new(2.0);
+        let e = (-2.0f64).exp();
+        assert!((t.cdf(0) - e).abs() < 1e-15);
+        assert!((t.cdf(1) - 3.0 * e).abs() < 1e-15);
+        assert!((t.cdf(2) - 5.0 * e).abs() < 1e-15);
+        assert_eq!(t.sample(0.0), 0);
+        assert_eq!(t.sample(e), 1);
+        assert_eq!(t.sample(e * 0.999), 0);
+        assert_eq!(t.sample(1.0 - 1e-17), t.cdf.len() as u32 - 1);
+    }
+
+    #[test]
+    fn zero_rate_never_fires_and_large_means_use_the_same_rule() {
+        let t = PoissonTable::new(0.0);
+        assert_eq!(t.sample(0.999_999), 0);
+        let big = PoissonTable::new(400.0);
+        assert!(big.cdf.len() > 32);
+        for u in [0.0, 0.1, 0.5, 0.9, 0.999_999] {
+            let linear = big.cdf.iter().position(|&f| u < f).unwrap() as u32;
+            assert_eq!(big.sample(u), linear);
+        }
+        // The median of Poisson(400) is 400 (within one).
+        assert!((big.sample(0.5) as i64 - 400).abs() <= 1);
+    }
+
+    #[test]
+    fn counts_follow_the_poisson_distribution() {
+        // Chi-square goodness of fit of 100k draws at mean 0.7 over k = 0..=4 and k >= 5
+        // (5 degrees of freedom): the 0.001 critical value is 20.5.
+        let lambda = 0.7;
+        let t = PoissonTable::new(lambda);
+        let mut rng = rng::neuron_stream(7, 3);
+        let mut observed = [0u64; 6];
+        let n = 100_000;
+        for _ in 0..n {
+            let k = t.sample(rng::uniform(&mut rng)) as usize;
+            observed[k.min(5)] += 1;
+        }
+        let mut pmf = (-lambda).exp();
+        let mut chi2 = 0.0;
+        let mut rest = 1.0;
+        for (k, &o) in observed.iter().enumerate() {
+            let p = if k < 5 { pmf } else { rest };
+            rest -= pmf;
+            pmf *= lambda / (k as f64 + 1.0);
+            let e = p * n as f64;
+            chi2 += (o as f64 - e).powi(2) / e;
+        }
+        assert!(chi2 < 20.5, "chi2 = {chi2}, observed {observed:?}");
+    }
+}

@@ -1,0 +1,90 @@
+//! The leaky integrate-and-fire membrane and its step rule (MODEL.md), for a struct-of-arrays
+//! population. This is the one place the physics of the membrane lives: sweeps, traces and tests
+//! all step neurons through [`Membrane::step`].
+
+use crate::job::{Job, NeuronParams};
+
+/// Forward Euler for `tau_m dV/dt = (E_L - V) + R I` over one step, with `a = dt / tau_m`.
+#[inline(always)]
+pub fn euler(v_mv: f64, a: f64, e_l_mv: f64, r_mohm: f64, i_na: f64) -> f64 {
+    v_mv + a * (e_l_mv - v_mv + r_mohm * i_na)
+}
+
+/// Membrane state and parameters of a population, one lane per neuron.
+#[derive(Default)]
+pub struct Membrane {
+    /// `dt / tau_m`.
+    a: Vec<f64>,
+    e_l_mv: Vec<f64>,
+    r_mohm: Vec<f64>,
+    v_th_mv: Vec<f64>,
+    v_reset_mv: Vec<f64>,
+    /// `round(t_ref / dt)`.
+    refractory_steps: Vec<u32>,
+    /// Membrane potential (mV) at the start of the next step.
+    v_mv: Vec<f64>,
+    /// Steps still to hold at reset.
+    refractory_left: Vec<u32>,
+}
+
+impl Membrane {
+    /// Appends `count` neurons with the job's parameters, at rest (`V(0) = E_L`).
+    pub fn push(&mut self, job: &Job, count: usize) {
+        let p: &NeuronParams = &job.neuron;
+        let rep = |x: f64| std::iter::repeat_n(x, count);
+        self.a.extend(rep(job.sim.dt_ms / p.tau_m_ms));
+        self.e_l_mv.extend(rep(p.e_l_mv));
+        self.r_mohm.extend(rep(p.r_mohm));
+        self.v_th_mv.extend(rep(p.v_th_mv));
+        self.v_reset_mv.extend(rep(p.v_reset_mv));
+        self.refractory_steps
+            .extend(std::iter::repeat_n(job.refractory_steps(), count));
+        self.v_mv.extend(rep(p.e_l_mv));
+        self.refractory_left.extend(std::iter::repeat_n(0, count));
+    }
+
+    pub fn len(&self) -> usize {
+        self.v_mv.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.v_mv.is_empty()
+    }
+
+    /// Membrane potentials (mV), one per lane.
+    pub fn v_mv(&self) -> &[f64] {
+        &self.v_mv
+    }
+
+    /// One step of MODEL.md's rule with input currents `current_na`; sets `spiked[i]` when lane
+    /// `i` crosses threshold in this step (a spike at time `t_{n+1}`).
+    ///
+    /// A refractory neuron stays at `V_reset` and counts down; otherwise V is updated by forward
+    /// Euler and, if `V >= V_th`, reset and held for `round(t_ref/dt)` steps.
+    pub fn step(&mut self, current_na: &[f64], spiked: &mut [bool]) {
+        let n = self.len();
+        assert!(current_na.len() == n && spiked.len() == n);
+        for i in 0..n {
+            if self.refractory_left[i] > 0 {
+                self.refractory_left[i] -= 1;
+                spiked[i] = false;
+                continue;
+            }
+            let v = euler(
+                self.v_mv[i],
+                self.a[i],
+                self.e_l_mv[i],
+                self.r_mohm[i],
+                current_na[i],
+            );
+            let spike = v >= self.v_th_mv[i];
+            spiked[i] = spike;
+            if spike {
+                self.v_mv[i] = self.v_reset_mv[i];
+                self.refractory_left[i] = self.refractory_steps[i];
+            } else {
+                self.v_mv[i] = v;
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The result file: one Parquet row per job (DESIGN.md's columns), zstd, bounded row groups,
+//! the model column dictionary-encoded, and provenance in the file's key-value metadata.
+//!
+//! The columns are defined once, in [`columns`]; the schema is derived from it.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::builder::StringDictionaryBuilder;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+
+use crate::engine::JobStats;
+use crate::input::ModelParam;
+use crate::job::{Job, Key, KeyValue as SpecValue};
+
+/// Rows per row group (and per Arrow batch handed to the writer).
+pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// Column-wise buffer of rows not yet written.
+#[derive(Default)]
+struct Rows {
+    job_id: Vec<u64>,
+    model: Vec<&'static str>,
+    input: [Vec<Option<f64>>; 7],
+    /// The real-valued [neuron] and [simulation] keys, in `Key::SHARED` order.
+    shared: Vec<Vec<f64>>,
+    neurons: Vec<u64>,
+    seed: Vec<u64>,
+    master_seed: Vec<u64>,
+    spikes: Vec<u64>,
+    isis: Vec<u64>,
+    firing_rate_hz: Vec<f64>,
+    firing_rate_sem_hz: Vec<Option<f64>>,
+    mean_v_mv: Vec<f64>,
+    cv_isi: Vec<Option<f64>>,
+    fano: Vec<Option<f64>>,
+}
+
+fn real_keys() -> impl Iterator<Item = Key> {
+    Key::SHARED.into_iter().filter(|k| !k.is_count())
+}
+
+impl Rows {
+    fn push(&mut self, job: &Job, stats: &JobStats) {
+        self.job_id.push(job.id);
+        self.model.push(job.model.name());
+        for (col, p) in self.input.iter_mut().zip(ModelParam::ALL) {
+            col.push(job.input.get(p));
+        }
+        if self.shared.is_empty() {
+            self.shared = real_keys().map(|_| Vec::new()).collect();
+        }
+        for (col, key) in self.shared.iter_mut().zip(real_keys()) {
+            match key.get(job) {
+                Some(SpecValue::Real(x)) => col.push(x),
+                other => unreachable!("{} is a real key, got {other:?}", key.name()),
+            }
+        }
+        self.neurons.push(job.sim.neurons);
+        self.seed.push(job.seed());
+        self.master_seed.push(job.sim.seed);
+        self.spikes.push(stats.spikes);
+        self.isis.push(stats.isis);
+        self.firing_rate_hz.push(stats.firing_rate_hz);
+        self.firing_rate_sem_hz.push(stats.firing_rate_sem_hz);
+        self.mean_v_mv.push(stats.mean_v_mv);
+        self.cv_isi.push(stats.cv_isi);
+        self.fano.push(stats.fano);
+    }
+
+    fn len(&self) -> usize {
+        self.job_id.len()
+    }
+}
+
+/// The output columns, in order, with their data (the single definition of the schema).
+fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
+    let u64s = |name: &str, v: &[u64]| {
+        (
+            Field::new(name, DataType::UInt64, false),
+            Arc::new(UInt64Array::from(v.to_vec())) as ArrayRef,
+        )
+    };
+    let f64s = |name: &str, v: &[f64]| {
+        (
+            Field::new(name, DataType::Float64, false),
+            Arc::new(Float64Array::from(v.to_vec())) as ArrayRef,
+        )
+    };
+    let nullable = |name: &str, v: &[Option<f64>]| {
+        (
+            Field::new(name, DataType::Float64, true),
+            Arc::new(Float64Array::from(v.to_vec())) as ArrayRef,
+        )
+    };
+    let mut model = StringDictionaryBuilder::<Int32Type>::new();
+    for m in &rows.model {
+        model.append_value(m);
+    }
+    let model = Arc::new(model.finish()) as ArrayRef;
+
+    let mut cols = vec![
+        u64s("job_id", &rows.job_id),
+        (
+            Field::new("model", model.data_type().clone(), false),
+            model,
+        ),
+    ];
+    for (p, col) in ModelParam::ALL.iter().zip(&rows.input) {
+        cols.push(nullable(p.key(), col));
+    }
+    let empty = Vec::new();
+    for (i, key) in real_keys().enumerate() {
+        cols.push(f64s(key.name(), rows.shared.get(i).unwrap_or(&empty)));
+    }
+    cols.extend([
+        u64s("neurons", &rows.neurons),
+        u64s("seed", &rows.seed),
+        u64s("master_seed", &rows.master_seed),
+        u64s("spikes", &rows.spikes),
+        u64s("isis", &rows.isis),
+        f64s("firing_rate_hz", &rows.firing_rate_hz),
+        nullable("firing_rate_sem_hz", &rows.firing_rate_sem_hz),
+        f64s("mean_v_mv", &rows.mean_v_mv),
+        nullable("cv_isi", &rows.cv_isi),
+        nullable("fano", &rows.fano),
+    ]);
+    cols
+}
+
+/// The schema of a result file.
+pub fn schema() -> SchemaRef {
+    Arc::new(Schema::new(
+        columns(&Rows::default())
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// The provenance written into a result file's key-value metadata.
+pub fn metadata(spec_text: &str) -> Vec<(String, String)> {
+    [
+        ("lifsweep.version", crate::VERSION.to_string()),
+        ("lifsweep.spec", spec_text.to_string()),
+        ("lifsweep.rng", crate::rng::RNG_DESCRIPTION.to_string()),
+        (
+            "lifsweep.seed_derivation",
+            crate::rng::SEED_DERIVATION.to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Streams job rows into a Parquet file.
+pub struct ResultWriter<W: Write + Send> {
+    writer: ArrowWriter<W>,
+    schema: SchemaRef,
+    rows: Rows,
+}
+
+impl<W: Write + Send> ResultWriter<W> {
+    pub fn new(out: W, spec_text: &str) -> parquet::errors::Result<Self> {
+        let schema = schema();
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_key_value_metadata(Some(
+                metadata(spec_text)
+                    .into_iter()
+                    .map(|(k, v)| KeyValue::new(k, v))
+                    .collect(),
+            ))
+            .build();
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
+        Ok(ResultWriter {
+            writer,
+            schema,
+            rows: Rows::default(),
+        })
+    }
+
+    /// Adds a job's row (rows must come in job order).
+    pub fn push(&mut self, job: &Job, stats: &JobStats) -> parquet::errors::Result<()> {
+        self.rows.push(job, stats);
+        if self.rows.len() >= ROW_GROUP_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> parquet::errors::Result<()> {
+        if self.rows.len() == 0 {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.rows);
+        let arrays = columns(&rows).into_iter().map(|(_, a)| a).collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
+        self.writer.write(&batch)?;
+        self.writer.flush()
+    }
+
+    /// Writes the remaining rows and the footer; returns the sink.
+    pub fn finish(mut self) -> parquet::errors::Result<W> {
+        self.flush()?;
+        self.writer.into_inner()
+    }
+}

@@ -1,0 +1,142 @@
+//! `lifsweep plan`: what a spec will do, without simulating: jobs and neuron-steps per block,
+//! an estimate of the wall time and of the output size.
+
+use std::fmt;
+
+use crate::grid::Grid;
+use crate::input::Model;
+use crate::spec::Spec;
+
+/// Measured single-thread cost of one neuron-step per input model (ns), release build, on the
+/// 2-core AVX-512 development machine (see README "Performance"). Used only for estimates.
+pub fn ns_per_neuron_step(model: Model) -> f64 {
+    match model {
+        Model::Constant => 1.5,
+        Model::Sine => 8.0,
+        Model::Noise => 9.0,
+        Model::Poisson => 6.0,
+    }
+}
+
+/// Measured compressed size of one result row (bytes), for estimates.
+pub const BYTES_PER_ROW: f64 = 60.0;
+
+pub struct BlockPlan {
+    pub number: usize,
+    pub line: usize,
+    pub model: Model,
+    pub axes: Vec<(String, usize)>,
+    pub jobs: u64,
+    pub neuron_steps: u64,
+    pub seconds_one_thread: f64,
+}
+
+pub struct Plan {
+    pub blocks: Vec<BlockPlan>,
+    pub threads: usize,
+}
+
+impl Plan {
+    pub fn new(spec: &Spec, threads: usize) -> Plan {
+        let grid = Grid::new(spec);
+        let mut blocks: Vec<BlockPlan> = spec
+            .blocks
+            .iter()
+            .map(|b| BlockPlan {
+                number: b.number,
+                line: b.line,
+                model: b.model,
+                axes: b
+                    .axes
+                    .iter()
+                    .map(|a| (a.key.name().to_string(), a.values.len()))
+                    .collect(),
+                jobs: b.len(),
+                neuron_steps: 0,
+                seconds_one_thread: 0.0,
+            })
+            .collect();
+        for job in grid.jobs() {
+            let b = &mut blocks[job.block];
+            b.neuron_steps += job.neuron_steps();
+            b.seconds_one_thread += job.neuron_steps() as f64 * ns_per_neuron_step(job.model) * 1e-9;
+        }
+        Plan { blocks, threads }
+    }
+
+    pub fn jobs(&self) -> u64 {
+        self.blocks.iter().map(|b| b.jobs).sum()
+    }
+
+    pub fn neuron_steps(&self) -> u64 {
+        self.blocks.iter().map(|b| b.neuron_steps).sum()
+    }
+
+    /// Estimated wall time (s) on `threads` threads.
+    pub fn seconds(&self) -> f64 {
+        self.blocks.iter().map(|b| b.seconds_one_thread).sum::<f64>() / self.threads as f64
+    }
+
+    /// Estimated output size (bytes).
+    pub fn bytes(&self) -> f64 {
+        self.jobs() as f64 * BYTES_PER_ROW + 8192.0
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "block  line  model     jobs          neuron-steps  axes")?;
+        for b in &self.blocks {
+            let axes = if b.axes.is_empty() {
+                "(single job)".to_string()
+            } else {
+                b.axes
+                    .iter()
+                    .map(|(k, n)| format!("{k} x{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            writeln!(
+                f,
+                "{:>5}  {:>4}  {:<8}  {:>12}  {:>12.3e}  {axes}",
+                b.number,
+                b.line,
+                b.model.name(),
+                b.jobs,
+                b.neuron_steps as f64
+            )?;
+        }
+        writeln!(
+            f,
+            "total: {} jobs, {:.3e} neuron-steps",
+            self.jobs(),
+            self.neuron_steps() as f64
+        )?;
+        writeln!(
+            f,
+            "estimated wall time on {} threads: {} (from measured per-model costs; your machine \
+             may differ)",
+            self.threads,
+            human_time(self.seconds())
+        )?;
+        write!(f, "estimated output size: {}", human_bytes(self.bytes()))
+    }
+}
+
+fn human_time(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.1} s")
+    } else if s < 7200.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
+}
+
+fn human_bytes(b: f64) -> String {
+    match b {
+        b if b < 1e6 => format!("{:.0} kB", b / 1e3),
+        b if b < 1e9 => format!("{:.1} MB", b / 1e6),
+        b => format!("{:.2} GB", b / 1e9),
+    }
+}

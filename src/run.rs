@@ -1,0 +1,90 @@
+//! A whole run: spec -> engine on a thread pool -> Parquet file, with progress and a summary.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::engine::{self, Counters};
+use crate::grid::Grid;
+use crate::output::{AtomicOutput, Progress, ProgressMode, ResultWriter};
+use crate::spec::Spec;
+
+pub struct RunOptions {
+    pub out: PathBuf,
+    pub force: bool,
+    pub threads: usize,
+    pub progress: ProgressMode,
+}
+
+/// What a run did, for the summary line.
+#[derive(Debug)]
+pub struct Summary {
+    pub jobs: u64,
+    pub neuron_steps: u64,
+    pub spikes: u64,
+    pub threads: usize,
+    pub wall: Duration,
+    pub out: PathBuf,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.wall.as_secs_f64();
+        writeln!(
+            f,
+            "lifsweep: {} jobs, {:.3e} neuron-steps, {} spikes",
+            self.jobs, self.neuron_steps as f64, self.spikes
+        )?;
+        writeln!(
+            f,
+            "wall time {secs:.2} s on {} threads: {:.3e} neuron-steps/s",
+            self.threads,
+            self.neuron_steps as f64 / secs.max(1e-9)
+        )?;
+        write!(f, "wrote {}", self.out.display())
+    }
+}
+
+/// Total neuron-steps of a grid.
+pub fn total_neuron_steps(grid: &Grid) -> u64 {
+    grid.jobs().map(|j| j.neuron_steps()).sum()
+}
+
+/// Runs every job of `spec` and writes the result file.
+pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
+    let start = Instant::now();
+    let (output, file) = AtomicOutput::create(&opts.out, opts.force)?;
+    let grid = Grid::new(spec);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    let counters = Arc::new(Counters::default());
+    let neuron_steps = total_neuron_steps(&grid);
+    let progress = Progress::start(opts.progress, counters.clone(), grid.len(), neuron_steps);
+    let mut writer = ResultWriter::new(std::io::BufWriter::new(file), &spec.text)?;
+    let mut spikes = 0u64;
+    pool.install(|| {
+        engine::run(&grid, &counters, |job, stats| {
+            spikes += stats.spikes;
+            writer.push(job, &stats)
+        })
+    })
+    .with_context(|| format!("writing {}", opts.out.display()))?;
+    let buffered = writer.finish()?;
+    let file = buffered.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    drop(file);
+    progress.finish();
+    output.commit()?;
+    Ok(Summary {
+        jobs: grid.len(),
+        neuron_steps,
+        spikes,
+        threads: opts.threads,
+        wall: start.elapsed(),
+        out: opts.out.clone(),
+    })
+}

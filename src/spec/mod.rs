@@ -1,0 +1,503 @@
+//! The sweep spec: TOML text -> validated [`Spec`], whose blocks the [`crate::grid`] expands
+//! into jobs. Everything is checked here, once; nothing downstream re-checks.
+//!
+//! Grammar (DESIGN.md): optional `[neuron]` and `[simulation]` tables of single values, then one
+//! or more `[[sweep]]` blocks, each with a `model`, its input parameters, and any `[neuron]` or
+//! `[simulation]` key as a value or an axis. A block's jobs are the Cartesian product of its
+//! axes, in the order they are written, the first axis varying slowest.
+
+mod error;
+mod value;
+
+pub use error::SpecError;
+pub use value::MAX_RANGE_POINTS;
+
+use std::path::Path;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::input::{MAX_EVENTS_PER_STEP, Model, ModelParam};
+use crate::job::{Job, Key, KeyValue, Section, steps_in};
+use error::line_of;
+
+/// The compiled-in default sweep (`sweeps/default.toml`).
+pub const DEFAULT_SPEC: &str = include_str!("../../sweeps/default.toml");
+
+/// Largest number of jobs one spec may expand to.
+pub const MAX_JOBS: u64 = 1 << 40;
+
+/// Largest number of steps of one job (interval sums are kept in 64-bit integers).
+pub const MAX_STEPS: u64 = u32::MAX as u64;
+
+/// A validated sweep spec.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// The spec's text, written into every result file.
+    pub text: String,
+    pub blocks: Vec<Block>,
+    /// Things that are allowed but probably not meant (printed by the CLI).
+    pub warnings: Vec<String>,
+}
+
+/// One `[[sweep]]` block.
+#[derive(Clone, Debug)]
+pub struct Block {
+    /// 1-based, as in messages.
+    pub number: usize,
+    pub line: usize,
+    pub model: Model,
+    /// Every key at its single value (defaults, `[neuron]`, `[simulation]`, the block's scalars).
+    pub template: Job,
+    /// The block's keys with more than one value, in written order.
+    pub axes: Vec<Axis>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Axis {
+    pub key: Key,
+    pub values: Vec<KeyValue>,
+    pub line: usize,
+}
+
+impl Block {
+    /// Jobs in the block (saturating; the spec keeps it <= [`MAX_JOBS`]).
+    pub fn len(&self) -> u64 {
+        self.axes
+            .iter()
+            .fold(1u64, |n, a| n.saturating_mul(a.values.len() as u64))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every value `key` takes in the block.
+    pub fn values(&self, key: Key) -> Vec<KeyValue> {
+        match self.axes.iter().find(|a| a.key == key) {
+            Some(axis) => axis.values.clone(),
+            None => key.get(&self.template).into_iter().collect(),
+        }
+    }
+
+    fn reals(&self, key: Key) -> Vec<f64> {
+        self.values(key)
+            .into_iter()
+            .map(|v| match v {
+                KeyValue::Real(x) => x,
+                KeyValue::Count(n) => n as f64,
+            })
+            .collect()
+    }
+
+    fn line_of_key(&self, key: Key) -> usize {
+        self.axes
+            .iter()
+            .find(|a| a.key == key)
+            .map_or(self.line, |a| a.line)
+    }
+
+    fn label(&self) -> String {
+        format!("[[sweep]] block {} (model {})", self.number, self.model.name())
+    }
+}
+
+impl Spec {
+    /// Reads and validates a spec file.
+    pub fn from_file(path: &Path) -> Result<Spec, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Spec::parse(&text)
+    }
+
+    /// The compiled-in default sweep.
+    pub fn default_sweep() -> Spec {
+        Spec::parse(DEFAULT_SPEC).expect("sweeps/default.toml is valid")
+    }
+
+    /// Parses and validates spec text.
+    pub fn parse(text: &str) -> Result<Spec, SpecError> {
+        let doc = DeTable::parse(text).map_err(|e| SpecError::Syntax(e.to_string()))?;
+        let mut defaults = Job::new(Model::Constant);
+        let mut sweeps = None;
+        for (key, value) in ordered(doc.get_ref()) {
+            let line = line_of(text, key.span().start);
+            match key.get_ref().as_ref() {
+                name @ ("neuron" | "simulation") => {
+                    let section = if name == "neuron" {
+                        Section::Neuron
+                    } else {
+                        Section::Simulation
+                    };
+                    let DeValue::Table(table) = value.get_ref() else {
+                        return Err(SpecError::at(line, format!("{name} must be a table: [{name}]")));
+                    };
+                    read_defaults(text, name, section, table, &mut defaults)?;
+                }
+                "sweep" => match value.get_ref() {
+                    DeValue::Array(blocks) => sweeps = Some(blocks),
+                    _ => {
+                        return Err(SpecError::at(
+                            line,
+                            "sweep must be an array of tables: write each block as [[sweep]]",
+                        ));
+                    }
+                },
+                other => {
+                    return Err(SpecError::at(
+                        line,
+                        format!(
+                            "unknown top-level key \"{other}\"; allowed: [neuron], [simulation], \
+                             [[sweep]]"
+                        ),
+                    ));
+                }
+            }
+        }
+        let Some(sweeps) = sweeps.filter(|s| !s.is_empty()) else {
+            return Err(SpecError::general(
+                "the spec has no [[sweep]] block: add at least one, e.g.\n  [[sweep]]\n  model = \
+                 \"constant\"\n  mu_na = { start = 0.0, stop = 3.0, num = 31 }",
+            ));
+        };
+        let mut spec = Spec {
+            text: text.to_string(),
+            blocks: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let mut total: u64 = 0;
+        for (i, block) in sweeps.iter().enumerate() {
+            let block = read_block(text, i + 1, block, &defaults)?;
+            check_block(&block, &mut spec.warnings)?;
+            total = total
+                .checked_add(block.len())
+                .filter(|&t| t <= MAX_JOBS)
+                .ok_or_else(|| {
+                    SpecError::at(
+                        block.line,
+                        format!(
+                            "the spec expands to more than {MAX_JOBS} jobs; split it into several \
+                             specs"
+                        ),
+                    )
+                })?;
+            spec.blocks.push(block);
+        }
+        Ok(spec)
+    }
+
+    /// Total number of jobs.
+    pub fn len(&self) -> u64 {
+        self.blocks.iter().map(Block::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A table's entries in the order they are written.
+fn ordered<'a, 'i>(
+    table: &'a DeTable<'i>,
+) -> Vec<(&'a Spanned<std::borrow::Cow<'i, str>>, &'a Spanned<DeValue<'i>>)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    entries
+}
+
+fn allowed_keys(section: Section) -> String {
+    Key::SHARED
+        .iter()
+        .filter(|k| k.section() == section)
+        .map(|k| k.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_defaults(
+    text: &str,
+    name: &str,
+    section: Section,
+    table: &DeTable<'_>,
+    defaults: &mut Job,
+) -> Result<(), SpecError> {
+    for (key, value) in ordered(table) {
+        let line = line_of(text, key.span().start);
+        let key_name = key.get_ref().as_ref();
+        let key = Key::from_name(key_name)
+            .filter(|k| k.section() == section)
+            .ok_or_else(|| {
+                let hint = match Key::from_name(key_name) {
+                    Some(k) if k.section() == Section::Input => {
+                        " (input parameters go in a [[sweep]] block)".to_string()
+                    }
+                    Some(_) => " (it belongs to the other table)".to_string(),
+                    None => String::new(),
+                };
+                SpecError::at(
+                    line,
+                    format!(
+                        "unknown key \"{key_name}\" in [{name}]{hint}; allowed: {}",
+                        allowed_keys(section)
+                    ),
+                )
+            })?;
+        let values = value::key_values(key, value.get_ref())
+            .map_err(|e| SpecError::at(line, format!("[{name}] {e}")))?;
+        if values.len() != 1 {
+            return Err(SpecError::at(
+                line,
+                format!(
+                    "[{name}] {key_name} has {} values, but [{name}] takes single values; to \
+                     sweep it, set it inside a [[sweep]] block",
+                    values.len()
+                ),
+            ));
+        }
+        defaults.set(key, values[0]);
+    }
+    Ok(())
+}
+
+fn read_block(
+    text: &str,
+    number: usize,
+    block: &Spanned<DeValue<'_>>,
+    defaults: &Job,
+) -> Result<Block, SpecError> {
+    let line = line_of(text, block.span().start);
+    let DeValue::Table(table) = block.get_ref() else {
+        return Err(SpecError::at(line, "each [[sweep]] entry must be a table"));
+    };
+    let entries = ordered(table);
+    let label = format!("[[sweep]] block {number}");
+    let model = match table.get("model").map(|v| v.get_ref()) {
+        None => {
+            return Err(SpecError::at(
+                line,
+                format!(
+                    "{label} has no model; add model = one of {}",
+                    model_names()
+                ),
+            ));
+        }
+        Some(DeValue::String(name)) => Model::from_name(name).ok_or_else(|| {
+            SpecError::at(
+                line_of(text, table.get("model").unwrap().span().start),
+                format!(
+                    "{label}: model = {name:?} is not a model; allowed: {}",
+                    model_names()
+                ),
+            )
+        })?,
+        Some(_) => {
+            return Err(SpecError::at(
+                line,
+                format!("{label}: model must be a string, one of {}", model_names()),
+            ));
+        }
+    };
+    let mut template = Job::new(model);
+    template.neuron = defaults.neuron;
+    template.sim = defaults.sim;
+    template.block = number - 1;
+    let label = format!("{label} (model {})", model.name());
+    let mut axes = Vec::new();
+    for (key, value) in entries {
+        let key_line = line_of(text, key.span().start);
+        let key_name = key.get_ref().as_ref();
+        if key_name == "model" {
+            continue;
+        }
+        let key = match Key::from_name(key_name) {
+            Some(Key::Input(p)) if !model.has(p) => {
+                return Err(SpecError::at(
+                    key_line,
+                    format!(
+                        "{label}: {key_name} does not belong to model {}; its parameters are {}",
+                        model.name(),
+                        param_names(model)
+                    ),
+                ));
+            }
+            Some(k) => k,
+            None => {
+                return Err(SpecError::at(
+                    key_line,
+                    format!(
+                        "{label}: unknown key \"{key_name}\"; allowed: model, {}, {}",
+                        param_names(model),
+                        Key::SHARED.map(Key::name).join(", ")
+                    ),
+                ));
+            }
+        };
+        let values = value::key_values(key, value.get_ref())
+            .map_err(|e| SpecError::at(key_line, format!("{label}: {e}")))?;
+        if values.len() == 1 {
+            template.set(key, values[0]);
+        } else {
+            axes.push(Axis {
+                key,
+                values,
+                line: key_line,
+            });
+        }
+    }
+    for spec in model.params() {
+        let present = template.input.get(spec.param).is_some()
+            || axes.iter().any(|a| a.key == Key::Input(spec.param));
+        if !present {
+            return Err(SpecError::at(
+                line,
+                format!(
+                    "{label} is missing {}; model {} needs {}",
+                    spec.param.key(),
+                    model.name(),
+                    param_names(model)
+                ),
+            ));
+        }
+    }
+    Ok(Block {
+        number,
+        line,
+        model,
+        template,
+        axes,
+    })
+}
+
+fn model_names() -> String {
+    Model::ALL.map(|m| format!("\"{}\"", m.name())).join(", ")
+}
+
+fn param_names(model: Model) -> String {
+    model
+        .params()
+        .iter()
+        .map(|s| match s.default {
+            None => s.param.key().to_string(),
+            Some(d) => format!("{} (default {d})", s.param.key()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn max(xs: &[f64]) -> f64 {
+    xs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+fn min(xs: &[f64]) -> f64 {
+    xs.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+/// Whether `ms` is a whole number of steps of `dt_ms` (to a relative 1e-9).
+fn is_whole_steps(ms: f64, dt_ms: f64) -> bool {
+    let steps = ms / dt_ms;
+    (steps - steps.round()).abs() <= 1e-9 * steps.round().max(1.0)
+}
+
+/// Checks that involve several keys, over every combination the block's axes produce.
+fn check_block(b: &Block, warnings: &mut Vec<String>) -> Result<(), SpecError> {
+    let label = b.label();
+    let dts = b.reals(Key::Dt);
+    let taus = b.reals(Key::TauM);
+    let (dt_max, tau_min) = (max(&dts), min(&taus));
+    if dt_max >= 2.0 * tau_min {
+        return Err(SpecError::at(
+            b.line_of_key(Key::Dt),
+            format!(
+                "{label}: dt_ms = {dt_max} with tau_m_ms = {tau_min} is not allowed: forward Euler \
+                 is unstable unless dt_ms < 2 * tau_m_ms = {}",
+                2.0 * tau_min
+            ),
+        ));
+    }
+    if dt_max > tau_min / 10.0 {
+        warnings.push(format!(
+            "{label}: dt_ms = {dt_max} is more than tau_m_ms / 10 = {}: forward Euler is \
+             inaccurate at this step (a few % error in rates); consider dt_ms <= {}",
+            tau_min / 10.0,
+            tau_min / 10.0
+        ));
+    }
+    let (reset_max, th_min) = (max(&b.reals(Key::VReset)), min(&b.reals(Key::VTh)));
+    if reset_max >= th_min {
+        return Err(SpecError::at(
+            b.line_of_key(Key::VReset),
+            format!(
+                "{label}: v_reset_mv = {reset_max} with v_th_mv = {th_min} is not allowed: \
+                 v_reset_mv must be below v_th_mv"
+            ),
+        ));
+    }
+    let durations = b.reals(Key::Duration);
+    let warmups = b.reals(Key::Warmup);
+    let (warm_max, dur_min) = (max(&warmups), min(&durations));
+    if warm_max >= dur_min {
+        return Err(SpecError::at(
+            b.line_of_key(Key::Warmup),
+            format!(
+                "{label}: warmup_ms = {warm_max} with duration_ms = {dur_min} is not allowed: \
+                 warmup_ms must be below duration_ms (statistics count [warmup, duration))"
+            ),
+        ));
+    }
+    for &dt in &dts {
+        for (key, list) in [(Key::Duration, &durations), (Key::Warmup, &warmups)] {
+            for &ms in list.iter() {
+                if !is_whole_steps(ms, dt) {
+                    return Err(SpecError::at(
+                        b.line_of_key(key),
+                        format!(
+                            "{label}: {} = {ms} is not a whole number of dt_ms = {dt} steps \
+                             ({} steps); make it a multiple of dt_ms",
+                            key.name(),
+                            ms / dt
+                        ),
+                    ));
+                }
+                if key == Key::Duration && steps_in(ms, dt) > MAX_STEPS {
+                    return Err(SpecError::at(
+                        b.line_of_key(key),
+                        format!(
+                            "{label}: duration_ms = {ms} at dt_ms = {dt} is {} steps; at most \
+                             {MAX_STEPS} steps per job are allowed",
+                            steps_in(ms, dt)
+                        ),
+                    ));
+                }
+            }
+        }
+        for t_ref in b.reals(Key::TRef) {
+            if !is_whole_steps(t_ref, dt) {
+                warnings.push(format!(
+                    "{label}: t_ref_ms = {t_ref} is not a whole number of dt_ms = {dt} steps; \
+                     the neuron is held for round(t_ref/dt) = {} steps",
+                    (t_ref / dt).round()
+                ));
+            }
+        }
+    }
+    if b.model.has(ModelParam::Rate) {
+        let rate_max = max(&b.reals(Key::Input(ModelParam::Rate)));
+        let mean = rate_max * dt_max / 1000.0;
+        if mean > MAX_EVENTS_PER_STEP {
+            return Err(SpecError::at(
+                b.line_of_key(Key::Input(ModelParam::Rate)),
+                format!(
+                    "{label}: rate_hz = {rate_max} at dt_ms = {dt_max} is {mean} presynaptic \
+                     events per step; at most {MAX_EVENTS_PER_STEP} are allowed: use a smaller \
+                     dt_ms"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

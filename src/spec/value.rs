@@ -1,0 +1,205 @@
+//! Values of spec keys: a scalar, a list, or a range `{start, stop, num[, scale]}`.
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::job::{Key, KeyValue};
+
+/// Largest number of points one range may have.
+pub const MAX_RANGE_POINTS: u64 = 100_000_000;
+
+/// The values a key takes, each checked on its own. `Err` holds what is wrong, without location.
+pub fn key_values(key: Key, value: &DeValue<'_>) -> Result<Vec<KeyValue>, String> {
+    let name = key.name();
+    let values = match value {
+        DeValue::Array(items) => {
+            if items.is_empty() {
+                return Err(format!("{name} = [] is empty: give at least one value"));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    number(key, item.get_ref())
+                        .map_err(|e| format!("{name}, list item {}: {e}", i + 1))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        DeValue::Table(table) => range(key, table)?,
+        other => vec![number(key, other).map_err(|e| format!("{name}: {e}"))?],
+    };
+    for v in &values {
+        key.check(*v)
+            .map_err(|allowed| format!("{name} = {v} is not allowed: {name} must be {allowed}"))?;
+    }
+    Ok(values)
+}
+
+fn expected(key: Key) -> &'static str {
+    if key.is_count() {
+        "an integer, a list of integers, or a range {start, stop, num}"
+    } else {
+        "a number, a list of numbers, or a range {start, stop, num[, scale = \"linear\" | \"log\"]}"
+    }
+}
+
+fn describe(value: &DeValue<'_>) -> String {
+    match value {
+        DeValue::String(s) => format!("the string {s:?}"),
+        DeValue::Boolean(b) => format!("the boolean {b}"),
+        DeValue::Datetime(d) => format!("the date-time {d}"),
+        DeValue::Array(_) => "a nested list".to_string(),
+        DeValue::Table(_) => "a table".to_string(),
+        DeValue::Integer(i) => format!("the integer {i}"),
+        DeValue::Float(f) => format!("the number {f}"),
+    }
+}
+
+/// A plain number (integer or float) as a real value.
+pub fn real(value: &DeValue<'_>) -> Option<f64> {
+    match value {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|x| x as f64),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
+        _ => None,
+    }
+}
+
+/// One number for `key`: counts must be whole and >= 0.
+fn number(key: Key, value: &DeValue<'_>) -> Result<KeyValue, String> {
+    if key.is_count() {
+        if let DeValue::Integer(i) = value {
+            return u64::from_str_radix(i.as_str(), i.radix())
+                .map(KeyValue::Count)
+                .map_err(|_| format!("{i} is not allowed: must be an integer >= 0"));
+        }
+        if let Some(x) = real(value) {
+            return whole(x);
+        }
+    } else if let Some(x) = real(value) {
+        return Ok(KeyValue::Real(x));
+    }
+    Err(format!(
+        "expected {}, got {}",
+        expected(key),
+        describe(value)
+    ))
+}
+
+fn whole(x: f64) -> Result<KeyValue, String> {
+    if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 2f64.powi(53) {
+        Ok(KeyValue::Count(x as u64))
+    } else {
+        Err(format!("{x} is not allowed: must be an integer >= 0"))
+    }
+}
+
+/// `{start, stop, num[, scale]}`: `num` points from `start` to `stop`, both included.
+///
+/// Linear: `start + i * (stop - start) / (num - 1)`, the last point set to `stop` exactly (as
+/// numpy.linspace). Log: `exp(ln start + i * (ln stop - ln start) / (num - 1))`, the end points
+/// exact (as numpy.geomspace); start and stop must be > 0. `num = 1` gives `[start]`.
+fn range(key: Key, table: &DeTable<'_>) -> Result<Vec<KeyValue>, String> {
+    let name = key.name();
+    let mut entries: Vec<(&Spanned<std::borrow::Cow<'_, str>>, &Spanned<DeValue<'_>>)> =
+        table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    let (mut start, mut stop, mut num, mut log) = (None, None, None, false);
+    for (k, v) in entries {
+        let v = v.get_ref();
+        let num_of = |what: &str| {
+            real(v).ok_or_else(|| format!("{name}.{what}: expected a number, got {}", describe(v)))
+        };
+        match k.get_ref().as_ref() {
+            "start" => start = Some(num_of("start")?),
+            "stop" => stop = Some(num_of("stop")?),
+            "num" => {
+                let n = match v {
+                    DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+                    _ => None,
+                };
+                match n {
+                    Some(n) if n >= 1 && n as u64 <= MAX_RANGE_POINTS => num = Some(n as u64),
+                    _ => {
+                        return Err(format!(
+                            "{name}.num = {} is not allowed: num must be an integer from 1 to \
+                             {MAX_RANGE_POINTS}",
+                            v_text(v)
+                        ));
+                    }
+                }
+            }
+            "scale" => match v.as_str() {
+                Some("linear") => log = false,
+                Some("log") => log = true,
+                _ => {
+                    return Err(format!(
+                        "{name}.scale = {} is not allowed: scale must be \"linear\" or \"log\"",
+                        v_text(v)
+                    ));
+                }
+            },
+            other => {
+                return Err(format!(
+                    "{name}: unknown range key \"{other}\"; a range has start, stop, num and \
+                     optionally scale = \"linear\" | \"log\""
+                ));
+            }
+        }
+    }
+    let missing = |what: &str| format!("{name}: range is missing {what} (a range needs start, stop and num)");
+    let start = start.ok_or_else(|| missing("start"))?;
+    let stop = stop.ok_or_else(|| missing("stop"))?;
+    let num = num.ok_or_else(|| missing("num"))?;
+    if !start.is_finite() || !stop.is_finite() {
+        return Err(format!(
+            "{name}: range start = {start}, stop = {stop} is not allowed: both must be finite"
+        ));
+    }
+    if log && (start <= 0.0 || stop <= 0.0) {
+        return Err(format!(
+            "{name}: log range from {start} to {stop} is not allowed: a log range needs start > 0 \
+             and stop > 0"
+        ));
+    }
+    let points: Vec<f64> = if num == 1 {
+        vec![start]
+    } else {
+        let last = num - 1;
+        (0..num)
+            .map(|i| {
+                if i == last {
+                    stop
+                } else if log {
+                    let (a, b) = (start.ln(), stop.ln());
+                    if i == 0 { start } else { (a + i as f64 * ((b - a) / last as f64)).exp() }
+                } else {
+                    start + i as f64 * ((stop - start) / last as f64)
+                }
+            })
+            .collect()
+    };
+    if key.is_count() {
+        points
+            .into_iter()
+            .map(|x| {
+                let r = x.round();
+                whole(if (x - r).abs() < 1e-9 * r.abs().max(1.0) { r } else { x })
+                    .map_err(|e| format!("{name}: range point {e}"))
+            })
+            .collect()
+    } else {
+        Ok(points.into_iter().map(KeyValue::Real).collect())
+    }
+}
+
+fn v_text(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("{s:?}"),
+        DeValue::Integer(i) => i.to_string(),
+        DeValue::Float(f) => f.to_string(),
+        DeValue::Boolean(b) => b.to_string(),
+        other => describe(other),
+    }
+}
