@@ -8,14 +8,14 @@
 
 use std::io::Write;
 
-use crate::engine::Batch;
+use crate::engine::{Batch, Shape};
 use crate::job::Job;
 use crate::spec::{Spec, SpecError};
 
 /// Writes the trace of neuron `neuron` of `job`.
 pub fn write_trace(job: &Job, neuron: u64, out: &mut impl Write) -> std::io::Result<()> {
     let n_steps = job.n_steps();
-    let mut batch = Batch::new(job.model, n_steps, job.warmup_steps());
+    let mut batch = Batch::new(Shape::of(job));
     batch.push(job, neuron, 1);
     let decimals = decimals_of(job.sim.dt_ms);
     writeln!(out, "t_ms,i_na,v_mv,events,spike")?;

@@ -6,10 +6,26 @@ use crate::input::{InputLanes, Model};
 use crate::job::Job;
 use crate::neuron::Membrane;
 
+/// What jobs must share to be stepped together: model and step counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub model: Model,
+    pub n_steps: u64,
+    pub warmup_steps: u64,
+}
+
+impl Shape {
+    pub fn of(job: &Job) -> Shape {
+        Shape {
+            model: job.model,
+            n_steps: job.n_steps(),
+            warmup_steps: job.warmup_steps(),
+        }
+    }
+}
+
 pub struct Batch {
-    model: Model,
-    n_steps: u64,
-    warmup_steps: u64,
+    shape: Shape,
     membrane: Membrane,
     input: Box<dyn InputLanes>,
     stats: LaneStats,
@@ -19,15 +35,18 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// An empty batch for jobs of `model` that run `n_steps` steps, the first `warmup_steps`
-    /// not counted.
-    pub fn new(model: Model, n_steps: u64, warmup_steps: u64) -> Batch {
+    /// An empty batch for jobs of shape `shape`.
+    pub fn new(shape: Shape) -> Batch {
+        Batch::with_input(shape, shape.model.lanes())
+    }
+
+    /// A batch whose input currents come from `input` rather than from the model's own
+    /// [`InputLanes`] (tests feed recorded currents or events this way).
+    pub fn with_input(shape: Shape, input: Box<dyn InputLanes>) -> Batch {
         Batch {
-            model,
-            n_steps,
-            warmup_steps,
+            shape,
             membrane: Membrane::default(),
-            input: model.lanes(),
+            input,
             stats: LaneStats::default(),
             current_na: Vec::new(),
             events: Vec::new(),
@@ -37,9 +56,7 @@ impl Batch {
 
     /// Whether `job` can share this batch.
     pub fn fits(&self, job: &Job) -> bool {
-        job.model == self.model
-            && job.n_steps() == self.n_steps
-            && job.warmup_steps() == self.warmup_steps
+        Shape::of(job) == self.shape
     }
 
     /// Appends neurons `first_neuron..first_neuron + count` of `job` as new lanes.
@@ -61,7 +78,7 @@ impl Batch {
 
     /// Step `n` for every lane: input current, membrane update, statistics.
     pub fn step(&mut self, n: u64) {
-        let counting = n >= self.warmup_steps;
+        let counting = n >= self.shape.warmup_steps;
         if counting {
             self.stats.add_v(self.membrane.v_mv());
         }
@@ -75,7 +92,7 @@ impl Batch {
 
     /// Runs all steps.
     pub fn run(&mut self) {
-        for n in 0..self.n_steps {
+        for n in 0..self.shape.n_steps {
             self.step(n);
         }
     }

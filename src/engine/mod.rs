@@ -11,7 +11,7 @@
 mod batch;
 mod stats;
 
-pub use batch::Batch;
+pub use batch::{Batch, Shape};
 pub use stats::{JobAccumulator, JobStats, LaneStats, SegmentStats};
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,9 +61,7 @@ pub fn run<E>(
             let job = grid.job(next);
             next += 1;
             if let Some(prev) = open.last().map(|s| &jobs[s.job])
-                && !(prev.model == job.model
-                    && prev.n_steps() == job.n_steps()
-                    && prev.warmup_steps() == job.warmup_steps())
+                && Shape::of(prev) != Shape::of(&job)
             {
                 plans.push(std::mem::take(&mut open));
                 open_lanes = 0;
@@ -112,7 +110,7 @@ pub fn run<E>(
 
 fn run_plan(plan: &[Segment], jobs: &[Job], counters: &Counters) -> Vec<SegmentStats> {
     let first_job = &jobs[plan[0].job];
-    let mut batch = Batch::new(first_job.model, first_job.n_steps(), first_job.warmup_steps());
+    let mut batch = Batch::new(Shape::of(first_job));
     for seg in plan {
         batch.push(&jobs[seg.job], seg.first, seg.count);
     }

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
     /// The file could not be read.
-    #[error("cannot read spec file {}: {source}", path.display())]
+    #[error("cannot read spec file {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The text is not valid TOML (the message shows the line).
     #[error("{0}")]

@@ -105,9 +105,9 @@ impl Block {
 impl Spec {
     /// Reads and validates a spec file.
     pub fn from_file(path: &Path) -> Result<Spec, SpecError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| SpecError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Spec::parse(&text)
     }

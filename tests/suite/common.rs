@@ -1,0 +1,68 @@
+//! Helpers shared by the tests.
+
+use lifsweep::engine::{self, Counters, JobStats};
+use lifsweep::grid::Grid;
+use lifsweep::job::Job;
+use lifsweep::spec::Spec;
+
+/// Runs every job of spec `text` on `threads` threads; rows in job order.
+pub fn run_spec(text: &str, threads: usize) -> Vec<(Job, JobStats)> {
+    let spec = Spec::parse(text).unwrap_or_else(|e| panic!("spec does not parse: {e}\n{text}"));
+    let grid = Grid::new(&spec);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let counters = Counters::default();
+    let mut rows = Vec::new();
+    pool.install(|| {
+        engine::run(&grid, &counters, |job, stats| {
+            rows.push((job.clone(), stats));
+            Ok::<(), ()>(())
+        })
+    })
+    .unwrap();
+    assert_eq!(rows.len() as u64, grid.len());
+    rows
+}
+
+/// Bit patterns of a row's statistics (so NaN-free rows compare exactly, -0.0 included).
+pub fn bits(s: &JobStats) -> Vec<u64> {
+    let opt = |x: Option<f64>| x.map_or(u64::MAX, f64::to_bits);
+    vec![
+        s.spikes,
+        s.isis,
+        s.firing_rate_hz.to_bits(),
+        opt(s.firing_rate_sem_hz),
+        s.mean_v_mv.to_bits(),
+        opt(s.cv_isi),
+        opt(s.fano),
+    ]
+}
+
+/// The worked example: `../shared/golden/worked_example.csv` where the shared folder is beside
+/// the repository (as in development and CI), else the copy in tests/data.
+pub fn worked_example_path() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/golden/worked_example.csv");
+    if shared.exists() {
+        shared
+    } else {
+        root.join("tests/data/worked_example.csv")
+    }
+}
+
+/// The worked example's columns by name (comment lines skipped).
+pub fn worked_example() -> std::collections::HashMap<String, Vec<f64>> {
+    let text = std::fs::read_to_string(worked_example_path()).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+    let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
+    let mut cols: std::collections::HashMap<String, Vec<f64>> =
+        header.iter().map(|h| (h.clone(), Vec::new())).collect();
+    for line in lines {
+        for (h, v) in header.iter().zip(line.split(',')) {
+            cols.get_mut(h).unwrap().push(v.trim().parse().unwrap());
+        }
+    }
+    cols
+}

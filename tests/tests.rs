@@ -1,0 +1,2 @@
+//! lifsweep's integration tests, one binary (links faster than one per file).
+mod suite;
