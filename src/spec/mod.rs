@@ -51,6 +51,9 @@ pub struct Block {
     pub template: Job,
     /// The block's keys with more than one value, in written order.
     pub axes: Vec<Axis>,
+    /// Where each key given in the spec was set (the block's own line wins over [neuron] or
+    /// [simulation]), for messages.
+    key_lines: Vec<(Key, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -91,10 +94,11 @@ impl Block {
     }
 
     fn line_of_key(&self, key: Key) -> usize {
-        self.axes
+        self.key_lines
             .iter()
-            .find(|a| a.key == key)
-            .map_or(self.line, |a| a.line)
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map_or(self.line, |(_, line)| *line)
     }
 
     fn label(&self) -> String {
@@ -121,6 +125,7 @@ impl Spec {
     pub fn parse(text: &str) -> Result<Spec, SpecError> {
         let doc = DeTable::parse(text).map_err(|e| SpecError::Syntax(e.to_string()))?;
         let mut defaults = Job::new(Model::Constant);
+        let mut default_lines = Vec::new();
         let mut sweeps = None;
         for (key, value) in ordered(doc.get_ref()) {
             let line = line_of(text, key.span().start);
@@ -134,7 +139,7 @@ impl Spec {
                     let DeValue::Table(table) = value.get_ref() else {
                         return Err(SpecError::at(line, format!("{name} must be a table: [{name}]")));
                     };
-                    read_defaults(text, name, section, table, &mut defaults)?;
+                    read_defaults(text, name, section, table, &mut defaults, &mut default_lines)?;
                 }
                 "sweep" => match value.get_ref() {
                     DeValue::Array(blocks) => sweeps = Some(blocks),
@@ -169,7 +174,7 @@ impl Spec {
         };
         let mut total: u64 = 0;
         for (i, block) in sweeps.iter().enumerate() {
-            let block = read_block(text, i + 1, block, &defaults)?;
+            let block = read_block(text, i + 1, block, &defaults, &default_lines)?;
             check_block(&block, &mut spec.warnings)?;
             total = total
                 .checked_add(block.len())
@@ -222,6 +227,7 @@ fn read_defaults(
     section: Section,
     table: &DeTable<'_>,
     defaults: &mut Job,
+    lines: &mut Vec<(Key, usize)>,
 ) -> Result<(), SpecError> {
     for (key, value) in ordered(table) {
         let line = line_of(text, key.span().start);
@@ -257,6 +263,7 @@ fn read_defaults(
             ));
         }
         defaults.set(key, values[0]);
+        lines.push((key, line));
     }
     Ok(())
 }
@@ -266,6 +273,7 @@ fn read_block(
     number: usize,
     block: &Spanned<DeValue<'_>>,
     defaults: &Job,
+    default_lines: &[(Key, usize)],
 ) -> Result<Block, SpecError> {
     let line = line_of(text, block.span().start);
     let DeValue::Table(table) = block.get_ref() else {
@@ -305,6 +313,7 @@ fn read_block(
     template.block = number - 1;
     let label = format!("{label} (model {})", model.name());
     let mut axes = Vec::new();
+    let mut key_lines = default_lines.to_vec();
     for (key, value) in entries {
         let key_line = line_of(text, key.span().start);
         let key_name = key.get_ref().as_ref();
@@ -336,6 +345,7 @@ fn read_block(
         };
         let values = value::key_values(key, value.get_ref())
             .map_err(|e| SpecError::at(key_line, format!("{label}: {e}")))?;
+        key_lines.push((key, key_line));
         if values.len() == 1 {
             template.set(key, values[0]);
         } else {
@@ -367,6 +377,7 @@ fn read_block(
         model,
         template,
         axes,
+        key_lines,
     })
 }
 
