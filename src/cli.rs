@@ -14,7 +14,11 @@ use crate::spec::{Spec, SpecError};
 use crate::trace;
 
 #[derive(Parser, Debug)]
-#[command(name = "lifsweep", version, about = "Massive parameter sweeps of leaky integrate-and-fire neurons, to Parquet")]
+#[command(
+    name = "lifsweep",
+    version,
+    about = "Massive parameter sweeps of leaky integrate-and-fire neurons, to Parquet"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -182,7 +186,9 @@ pub fn resolve_threads(flag: Option<usize>) -> Result<usize, UsageError> {
         return if n >= 1 {
             Ok(n)
         } else {
-            Err(UsageError("--threads 0 is not allowed: give 1 or more".into()))
+            Err(UsageError(
+                "--threads 0 is not allowed: give 1 or more".into(),
+            ))
         };
     }
     for var in ["RAYON_NUM_THREADS", "SLURM_CPUS_PER_TASK"] {

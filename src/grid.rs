@@ -42,7 +42,11 @@ impl Grid {
 
     /// Job `id` (`id < len()`).
     pub fn job(&self, id: u64) -> Job {
-        assert!(id < self.len, "job {id} out of range (grid has {})", self.len);
+        assert!(
+            id < self.len,
+            "job {id} out of range (grid has {})",
+            self.len
+        );
         let b = self.offsets.partition_point(|&o| o <= id) - 1;
         let block = &self.blocks[b];
         let mut job = block.template.clone();

@@ -11,15 +11,18 @@ use crate::spec::Spec;
 /// 2-core AVX-512 development machine (see README "Performance"). Used only for estimates.
 pub fn ns_per_neuron_step(model: Model) -> f64 {
     match model {
-        Model::Constant => 1.5,
-        Model::Sine => 8.0,
-        Model::Noise => 9.0,
-        Model::Poisson => 6.0,
+        Model::Constant => 1.9,
+        Model::Sine => 9.1,
+        Model::Noise => 16.0,
+        Model::Poisson => 8.1,
     }
 }
 
-/// Measured compressed size of one result row (bytes), for estimates.
-pub const BYTES_PER_ROW: f64 = 60.0;
+/// Measured compressed size of one result row (bytes; 22.4 MB for a million rows), for estimates.
+pub const BYTES_PER_ROW: f64 = 22.5;
+
+/// Measured size of a result file's footer, schema and metadata (bytes), for estimates.
+pub const BYTES_PER_FILE: f64 = 16_000.0;
 
 pub struct BlockPlan {
     pub number: usize,
@@ -59,7 +62,8 @@ impl Plan {
         for job in grid.jobs() {
             let b = &mut blocks[job.block];
             b.neuron_steps += job.neuron_steps();
-            b.seconds_one_thread += job.neuron_steps() as f64 * ns_per_neuron_step(job.model) * 1e-9;
+            b.seconds_one_thread +=
+                job.neuron_steps() as f64 * ns_per_neuron_step(job.model) * 1e-9;
         }
         Plan { blocks, threads }
     }
@@ -74,12 +78,16 @@ impl Plan {
 
     /// Estimated wall time (s) on `threads` threads.
     pub fn seconds(&self) -> f64 {
-        self.blocks.iter().map(|b| b.seconds_one_thread).sum::<f64>() / self.threads as f64
+        self.blocks
+            .iter()
+            .map(|b| b.seconds_one_thread)
+            .sum::<f64>()
+            / self.threads as f64
     }
 
     /// Estimated output size (bytes).
     pub fn bytes(&self) -> f64 {
-        self.jobs() as f64 * BYTES_PER_ROW + 8192.0
+        self.jobs() as f64 * BYTES_PER_ROW + BYTES_PER_FILE
     }
 }
 

@@ -30,8 +30,9 @@ impl InputLanes for NoiseLanes {
         self.mu_na.extend(std::iter::repeat_n(mu, count));
         self.scale_na.extend(std::iter::repeat_n(scale, count));
         self.spare.extend(std::iter::repeat_n(0.0, count));
-        self.rngs
-            .extend((first_neuron..first_neuron + count as u64).map(|i| rng::neuron_stream(seed, i)));
+        self.rngs.extend(
+            (first_neuron..first_neuron + count as u64).map(|i| rng::neuron_stream(seed, i)),
+        );
     }
 
     fn current(&mut self, step: u64, current: &mut [f64], _events: &mut [u32]) {

@@ -116,8 +116,9 @@ impl InputLanes for PoissonLanes {
         self.decay.extend(std::iter::repeat_n(decay, count));
         self.i_syn_na.extend(std::iter::repeat_n(0.0, count));
         self.table.extend(std::iter::repeat_n(table, count));
-        self.rngs
-            .extend((first_neuron..first_neuron + count as u64).map(|i| rng::neuron_stream(seed, i)));
+        self.rngs.extend(
+            (first_neuron..first_neuron + count as u64).map(|i| rng::neuron_stream(seed, i)),
+        );
     }
 
     fn current(&mut self, _step: u64, current: &mut [f64], events: &mut [u32]) {

@@ -26,8 +26,7 @@ impl InputLanes for SineLanes {
             .extend(std::iter::repeat_n(p.value(ModelParam::Amp), count));
         self.period_ms
             .extend(std::iter::repeat_n(p.value(ModelParam::Period), count));
-        self.dt_ms
-            .extend(std::iter::repeat_n(job.sim.dt_ms, count));
+        self.dt_ms.extend(std::iter::repeat_n(job.sim.dt_ms, count));
     }
 
     fn current(&mut self, step: u64, current: &mut [f64], _events: &mut [u32]) {

@@ -47,7 +47,11 @@ impl AtomicOutput {
             std::process::id()
         ));
         let file = File::create_new(&tmp).map_err(|e| {
-            anyhow::anyhow!("cannot create {} (for {}): {e}", tmp.display(), path.display())
+            anyhow::anyhow!(
+                "cannot create {} (for {}): {e}",
+                tmp.display(),
+                path.display()
+            )
         })?;
         Ok((
             AtomicOutput {

@@ -107,10 +107,7 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
 
     let mut cols = vec![
         u64s("job_id", &rows.job_id),
-        (
-            Field::new("model", model.data_type().clone(), false),
-            model,
-        ),
+        (Field::new("model", model.data_type().clone(), false), model),
     ];
     for (p, col) in ModelParam::ALL.iter().zip(&rows.input) {
         cols.push(nullable(p.key(), col));

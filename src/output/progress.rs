@@ -107,10 +107,7 @@ fn report(mode: ProgressMode, c: &Counters, totals: &Totals, stop: &(Mutex<bool>
     };
     let mut stopped = stop.0.lock().expect("progress lock");
     loop {
-        let (guard, _) = stop
-            .1
-            .wait_timeout(stopped, tick)
-            .expect("progress lock");
+        let (guard, _) = stop.1.wait_timeout(stopped, tick).expect("progress lock");
         stopped = guard;
         if *stopped {
             break;

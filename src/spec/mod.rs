@@ -102,7 +102,11 @@ impl Block {
     }
 
     fn label(&self) -> String {
-        format!("[[sweep]] block {} (model {})", self.number, self.model.name())
+        format!(
+            "[[sweep]] block {} (model {})",
+            self.number,
+            self.model.name()
+        )
     }
 }
 
@@ -137,9 +141,19 @@ impl Spec {
                         Section::Simulation
                     };
                     let DeValue::Table(table) = value.get_ref() else {
-                        return Err(SpecError::at(line, format!("{name} must be a table: [{name}]")));
+                        return Err(SpecError::at(
+                            line,
+                            format!("{name} must be a table: [{name}]"),
+                        ));
                     };
-                    read_defaults(text, name, section, table, &mut defaults, &mut default_lines)?;
+                    read_defaults(
+                        text,
+                        name,
+                        section,
+                        table,
+                        &mut defaults,
+                        &mut default_lines,
+                    )?;
                 }
                 "sweep" => match value.get_ref() {
                     DeValue::Array(blocks) => sweeps = Some(blocks),
@@ -206,7 +220,10 @@ impl Spec {
 /// A table's entries in the order they are written.
 fn ordered<'a, 'i>(
     table: &'a DeTable<'i>,
-) -> Vec<(&'a Spanned<std::borrow::Cow<'i, str>>, &'a Spanned<DeValue<'i>>)> {
+) -> Vec<(
+    &'a Spanned<std::borrow::Cow<'i, str>>,
+    &'a Spanned<DeValue<'i>>,
+)> {
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(k, _)| k.span().start);
     entries
@@ -285,10 +302,7 @@ fn read_block(
         None => {
             return Err(SpecError::at(
                 line,
-                format!(
-                    "{label} has no model; add model = one of {}",
-                    model_names()
-                ),
+                format!("{label} has no model; add model = one of {}", model_names()),
             ));
         }
         Some(DeValue::String(name)) => Model::from_name(name).ok_or_else(|| {

@@ -148,7 +148,8 @@ fn range(key: Key, table: &DeTable<'_>) -> Result<Vec<KeyValue>, String> {
             }
         }
     }
-    let missing = |what: &str| format!("{name}: range is missing {what} (a range needs start, stop and num)");
+    let missing =
+        |what: &str| format!("{name}: range is missing {what} (a range needs start, stop and num)");
     let start = start.ok_or_else(|| missing("start"))?;
     let stop = stop.ok_or_else(|| missing("stop"))?;
     let num = num.ok_or_else(|| missing("num"))?;
@@ -173,7 +174,11 @@ fn range(key: Key, table: &DeTable<'_>) -> Result<Vec<KeyValue>, String> {
                     stop
                 } else if log {
                     let (a, b) = (start.ln(), stop.ln());
-                    if i == 0 { start } else { (a + i as f64 * ((b - a) / last as f64)).exp() }
+                    if i == 0 {
+                        start
+                    } else {
+                        (a + i as f64 * ((b - a) / last as f64)).exp()
+                    }
                 } else {
                     start + i as f64 * ((stop - start) / last as f64)
                 }
@@ -185,8 +190,12 @@ fn range(key: Key, table: &DeTable<'_>) -> Result<Vec<KeyValue>, String> {
             .into_iter()
             .map(|x| {
                 let r = x.round();
-                whole(if (x - r).abs() < 1e-9 * r.abs().max(1.0) { r } else { x })
-                    .map_err(|e| format!("{name}: range point {e}"))
+                whole(if (x - r).abs() < 1e-9 * r.abs().max(1.0) {
+                    r
+                } else {
+                    x
+                })
+                .map_err(|e| format!("{name}: range point {e}"))
             })
             .collect()
     } else {

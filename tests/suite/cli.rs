@@ -1,0 +1,381 @@
+//! The `lifsweep` binary as a user runs it: exit codes, files, stdout and stderr.
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::Array;
+use arrow_schema::DataType;
+use assert_cmd::Command;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::common::worked_example;
+
+fn lifsweep() -> Command {
+    let mut cmd = Command::cargo_bin("lifsweep").unwrap();
+    cmd.env_remove("RAYON_NUM_THREADS")
+        .env_remove("SLURM_CPUS_PER_TASK");
+    cmd
+}
+
+const SMALL: &str = r#"
+[simulation]
+duration_ms = 100.0
+neurons = 50
+[[sweep]]
+model = "noise"
+mu_na = [1.0, 2.0]
+sigma_na = [0.5, 1.0]
+[[sweep]]
+model = "constant"
+mu_na = { start = 0.0, stop = 3.0, num = 7 }
+neurons = 1
+"#;
+
+fn write_spec(dir: &Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("spec.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn default_run_writes_parquet_with_the_design_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results.parquet");
+    let stdout = stdout_of(lifsweep().arg("run").arg("-o").arg(&out).arg("--quiet"));
+    assert!(stdout.contains("286 jobs"), "{stdout}");
+    assert!(stdout.contains("neuron-steps/s"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("wrote {}", out.display())),
+        "{stdout}"
+    );
+
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&out).unwrap()).unwrap();
+    let kv: Vec<(String, String)> = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
+        .collect();
+    let get = |k: &str| kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    assert_eq!(get("lifsweep.version").unwrap(), env!("CARGO_PKG_VERSION"));
+    assert_eq!(get("lifsweep.spec").unwrap(), lifsweep::spec::DEFAULT_SPEC);
+    assert!(get("lifsweep.rng").unwrap().contains("Xoshiro256++"));
+    assert_eq!(get("lifsweep.seed_derivation").unwrap(), "1");
+
+    let schema = reader.schema().clone();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "job_id",
+            "model",
+            "mu_na",
+            "amp_na",
+            "period_ms",
+            "sigma_na",
+            "rate_hz",
+            "w_na",
+            "tau_s_ms",
+            "tau_m_ms",
+            "e_l_mv",
+            "r_mohm",
+            "v_th_mv",
+            "v_reset_mv",
+            "t_ref_ms",
+            "dt_ms",
+            "duration_ms",
+            "warmup_ms",
+            "neurons",
+            "seed",
+            "master_seed",
+            "spikes",
+            "isis",
+            "firing_rate_hz",
+            "firing_rate_sem_hz",
+            "mean_v_mv",
+            "cv_isi",
+            "fano"
+        ]
+    );
+    assert!(matches!(
+        schema.field_with_name("model").unwrap().data_type(),
+        DataType::Dictionary(_, v) if **v == DataType::Utf8
+    ));
+    assert_eq!(
+        schema.field_with_name("job_id").unwrap().data_type(),
+        &DataType::UInt64
+    );
+    assert_eq!(
+        schema.field_with_name("sigma_na").unwrap().data_type(),
+        &DataType::Float64
+    );
+    assert!(schema.field_with_name("sigma_na").unwrap().is_nullable());
+    assert!(
+        !schema
+            .field_with_name("firing_rate_hz")
+            .unwrap()
+            .is_nullable()
+    );
+
+    let batches: Vec<_> = reader.build().unwrap().map(Result::unwrap).collect();
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 286);
+    let b = &batches[0];
+    let col = |name: &str| b.column(schema.index_of(name).unwrap()).clone();
+    let job_id = col("job_id");
+    let ids = job_id
+        .as_any()
+        .downcast_ref::<arrow_array::UInt64Array>()
+        .unwrap();
+    assert!(
+        ids.values()
+            .iter()
+            .enumerate()
+            .all(|(i, &id)| id == i as u64),
+        "rows in job order"
+    );
+    // Block 1 is constant input: sigma is null there, mu is not.
+    assert!(col("sigma_na").is_null(0));
+    assert!(!col("mu_na").is_null(0));
+    // Null exactly where the model has no such parameter: 123 noise rows have sigma, 41 sine
+    // rows have an amplitude, 41 Poisson rows a rate.
+    assert_eq!(col("sigma_na").null_count(), 286 - 123);
+    assert_eq!(col("amp_na").null_count(), 286 - 41);
+    assert_eq!(col("rate_hz").null_count(), 286 - 41);
+    assert_eq!(col("mu_na").null_count(), 0);
+}
+
+#[test]
+fn existing_output_is_never_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), SMALL);
+    let out = dir.path().join("r.parquet");
+    std::fs::write(&out, b"precious").unwrap();
+    let assert = lifsweep()
+        .arg("run")
+        .arg(&spec)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("already exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+
+    lifsweep()
+        .args(["run", "--force", "--quiet", "-o"])
+        .arg(&out)
+        .arg(&spec)
+        .assert()
+        .success();
+    assert_eq!(&std::fs::read(&out).unwrap()[..4], b"PAR1");
+}
+
+#[test]
+fn bad_specs_exit_2_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.parquet");
+    let bad = write_spec(
+        dir.path(),
+        "[[sweep]]\nmodel = \"noise\"\nmu_na = 1\nsigma_na = -1\n",
+    );
+    let assert = lifsweep()
+        .arg("run")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("line 4") && stderr.contains("sigma_na = -1"),
+        "{stderr}"
+    );
+
+    let missing = dir.path().join("nope.toml");
+    let assert = lifsweep()
+        .arg("run")
+        .arg(&missing)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("nope.toml"), "{stderr}");
+
+    lifsweep()
+        .args(["run", "--threads", "0"])
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    lifsweep()
+        .env("RAYON_NUM_THREADS", "lots")
+        .arg("run")
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    lifsweep().args(["run", "--bogus"]).assert().code(2);
+
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n != "spec.toml")
+        .collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+}
+
+#[test]
+fn output_file_is_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), SMALL);
+    let run = |threads: &str, name: &str| {
+        let out = dir.path().join(name);
+        lifsweep()
+            .args(["run", "--quiet", "--threads", threads, "-o"])
+            .arg(&out)
+            .arg(&spec)
+            .assert()
+            .success();
+        std::fs::read(out).unwrap()
+    };
+    assert_eq!(run("1", "a.parquet"), run("2", "b.parquet"));
+    // SLURM_CPUS_PER_TASK is honoured when nothing else is given.
+    let stdout = stdout_of(
+        lifsweep()
+            .env("SLURM_CPUS_PER_TASK", "1")
+            .args(["run", "--quiet", "-o"])
+            .arg(dir.path().join("c.parquet"))
+            .arg(&spec),
+    );
+    assert!(stdout.contains("on 1 threads"), "{stdout}");
+}
+
+#[test]
+fn progress_goes_to_stderr_only_and_quiet_silences_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), SMALL);
+    let out = lifsweep()
+        .args(["run", "--quiet", "-o"])
+        .arg(dir.path().join("q.parquet"))
+        .arg(&spec)
+        .assert()
+        .success();
+    assert!(out.get_output().stderr.is_empty());
+    // Not a terminal: no bar, no escape codes on stderr.
+    let out = lifsweep()
+        .args(["run", "-o"])
+        .arg(dir.path().join("p.parquet"))
+        .arg(&spec)
+        .assert()
+        .success();
+    assert!(!out.get_output().stderr.contains(&0x1b));
+}
+
+#[test]
+fn plan_reports_blocks_without_simulating() {
+    let stdout = stdout_of(lifsweep().arg("plan"));
+    assert!(stdout.contains("noise"), "{stdout}");
+    assert!(stdout.contains("mu_na x41, sigma_na x3"), "{stdout}");
+    assert!(
+        stdout.contains("total: 286 jobs, 3.292e8 neuron-steps"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("estimated wall time") && stdout.contains("estimated output size"));
+}
+
+fn trace_column(stdout: &str, col: usize) -> Vec<f64> {
+    stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn trace_prints_the_worked_example() {
+    let golden = worked_example();
+    let base = ["trace", "dt_ms=1", "duration_ms=10", "t_ref_ms=0"];
+    let constant = stdout_of(lifsweep().args(base).args(["model=constant", "mu_na=1.5"]));
+    assert_eq!(
+        constant.lines().next().unwrap(),
+        "t_ms,i_na,v_mv,events,spike"
+    );
+    assert_eq!(trace_column(&constant, 0), golden["t_ms"]);
+    let sine = stdout_of(lifsweep().args(base).args([
+        "model=sine",
+        "mu_na=0.8",
+        "amp_na=0.8",
+        "period_ms=20",
+    ]));
+    for (out, v, i) in [
+        (&constant, "v_constant_mv", None),
+        (&sine, "v_sine_mv", Some("i_sine_na")),
+    ] {
+        let got = trace_column(out, 2);
+        assert_eq!(got.len(), 11);
+        for (g, w) in got.iter().zip(&golden[v]) {
+            assert!((g - w).abs() <= 0.001, "{v}: {g} vs {w}");
+        }
+        if let Some(i) = i {
+            for (g, w) in trace_column(out, 1).iter().zip(&golden[i]) {
+                assert!((g - w).abs() <= 0.0005, "{i}: {g} vs {w}");
+            }
+        }
+    }
+}
+
+#[test]
+fn trace_follows_a_sweep_neuron_and_marks_spikes_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "[simulation]\ndt_ms = 0.5\nduration_ms = 50\nneurons = 4\n[[sweep]]\nmodel = \
+         \"poisson\"\nmu_na = 1.6\nrate_hz = [100, 2000]\nw_na = 0.2\ntau_s_ms = 2\n",
+    );
+    let out = stdout_of(
+        lifsweep()
+            .arg("trace")
+            .arg(&spec)
+            .args(["--job", "1", "--neuron", "3"]),
+    );
+    let events: f64 = trace_column(&out, 3).iter().sum();
+    let spikes: f64 = trace_column(&out, 4).iter().sum();
+    assert_eq!(out.lines().count(), 1 + 101);
+    assert!(
+        events > 50.0,
+        "2 kHz for 50 ms: about 100 events, got {events}"
+    );
+    assert!(spikes >= 1.0, "1.6 nA is above rheobase");
+    // A spike row shows the reset potential.
+    for line in out.lines().skip(1).filter(|l| l.ends_with(",1")) {
+        assert_eq!(line.split(',').nth(2).unwrap(), "-65");
+    }
+    lifsweep()
+        .arg("trace")
+        .arg(&spec)
+        .args(["--job", "2"])
+        .assert()
+        .code(2);
+    lifsweep()
+        .arg("trace")
+        .arg(&spec)
+        .args(["--neuron", "4"])
+        .assert()
+        .code(2);
+    lifsweep()
+        .args(["trace", "model=noise", "mu_na=[1,2]", "sigma_na=1"])
+        .assert()
+        .code(2);
+}

@@ -55,8 +55,15 @@ pub fn worked_example_path() -> std::path::PathBuf {
 /// The worked example's columns by name (comment lines skipped).
 pub fn worked_example() -> std::collections::HashMap<String, Vec<f64>> {
     let text = std::fs::read_to_string(worked_example_path()).unwrap();
-    let mut lines = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty());
-    let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
     let mut cols: std::collections::HashMap<String, Vec<f64>> =
         header.iter().map(|h| (h.clone(), Vec::new())).collect();
     for line in lines {

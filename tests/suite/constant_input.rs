@@ -80,7 +80,11 @@ fn check(c: &Case) {
     assert_eq!(st.isis, 3 * isis);
     let window_s = (c.duration_ms - c.warmup_ms) / 1000.0;
     assert!((st.firing_rate_hz - spikes as f64 / window_s).abs() < 1e-9);
-    assert_eq!(st.cv_isi, (3 * isis >= 2).then_some(0.0), "regular firing has cv 0");
+    assert_eq!(
+        st.cv_isi,
+        (3 * isis >= 2).then_some(0.0),
+        "regular firing has cv 0"
+    );
     assert_eq!(st.firing_rate_sem_hz, Some(0.0), "identical neurons");
     assert_eq!(st.fano, (spikes > 0).then_some(0.0));
     assert_eq!(job.sim.neurons, 3);
@@ -186,7 +190,11 @@ fn subthreshold_mean_potential_is_the_closed_form_mean() {
     let mean = v_inf
         + (E_L - v_inf) * (q.powi(w as i32) - q.powi(n as i32)) / ((1.0 - q) * (n - w) as f64);
     assert_eq!(st.spikes, 0);
-    assert!((st.mean_v_mv - mean).abs() < 1e-9, "{} vs {mean}", st.mean_v_mv);
+    assert!(
+        (st.mean_v_mv - mean).abs() < 1e-9,
+        "{} vs {mean}",
+        st.mean_v_mv
+    );
     assert_eq!(st.firing_rate_hz, 0.0);
     assert_eq!(st.fano, None, "a silent job has no Fano factor");
     assert_eq!(st.cv_isi, None);

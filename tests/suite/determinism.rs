@@ -117,8 +117,18 @@ fn batching_a_population_does_not_change_it() {
 fn grid_order_is_blocks_then_axes_as_written_last_fastest() {
     let spec = Spec::parse(MIXED).unwrap();
     let grid = Grid::new(&spec);
-    let mu = |id| grid.job(id).input.get(lifsweep::input::ModelParam::Mu).unwrap();
-    let sigma = |id| grid.job(id).input.get(lifsweep::input::ModelParam::Sigma).unwrap();
+    let mu = |id| {
+        grid.job(id)
+            .input
+            .get(lifsweep::input::ModelParam::Mu)
+            .unwrap()
+    };
+    let sigma = |id| {
+        grid.job(id)
+            .input
+            .get(lifsweep::input::ModelParam::Sigma)
+            .unwrap()
+    };
     assert_eq!((mu(0), sigma(0)), (0.5, 0.25));
     assert_eq!((mu(1), sigma(1)), (0.5, 0.5));
     assert_eq!((mu(2), sigma(2)), (1.2, 0.25));
@@ -126,7 +136,13 @@ fn grid_order_is_blocks_then_axes_as_written_last_fastest() {
     assert_eq!(mu(6 + 12 + 599), 3.0, "a linear range ends exactly at stop");
     assert_eq!(mu(6 + 12 + 417), packed_mu(417), "numpy.linspace's formula");
     let last = grid.job(grid.len() - 1);
-    assert_eq!((last.sim.seed, last.input.get(lifsweep::input::ModelParam::Mu)), (2, Some(1.8)));
+    assert_eq!(
+        (
+            last.sim.seed,
+            last.input.get(lifsweep::input::ModelParam::Mu)
+        ),
+        (2, Some(1.8))
+    );
 }
 
 /// Pins exact values so that a silent change of the random streams or the seed derivation is
@@ -142,7 +158,13 @@ fn value_stability() {
     let rows = run_spec(MIXED, 2);
     let pinned: Vec<(u64, u64, u64)> = [0usize, 3, 7, 17, 300]
         .iter()
-        .map(|&i| (rows[i].1.spikes, rows[i].1.isis, rows[i].1.mean_v_mv.to_bits()))
+        .map(|&i| {
+            (
+                rows[i].1.spikes,
+                rows[i].1.isis,
+                rows[i].1.mean_v_mv.to_bits(),
+            )
+        })
         .collect();
     assert_eq!(pinned, PINNED_ROWS);
 }

@@ -6,53 +6,200 @@ use lifsweep::spec::Spec;
 const CASES: &[(&str, &[&str])] = &[
     // Structure.
     ("[simulation]\nneurons = 10\n", &["no [[sweep]] block"]),
-    ("[[sweep]]\nmu_na = 1.0\n", &["line 1", "block 1", "has no model", "\"noise\""]),
-    ("[[sweep]]\nmodel = \"ramp\"\nmu_na = 1\n", &["line 2", "\"ramp\"", "is not a model", "\"poisson\""]),
-    ("[[sweep]]\nmodel = 3\nmu_na = 1\n", &["model must be a string"]),
+    (
+        "[[sweep]]\nmu_na = 1.0\n",
+        &["line 1", "block 1", "has no model", "\"noise\""],
+    ),
+    (
+        "[[sweep]]\nmodel = \"ramp\"\nmu_na = 1\n",
+        &["line 2", "\"ramp\"", "is not a model", "\"poisson\""],
+    ),
+    (
+        "[[sweep]]\nmodel = 3\nmu_na = 1\n",
+        &["model must be a string"],
+    ),
     ("[sweep]\nmodel = \"constant\"\n", &["line 1", "[[sweep]]"]),
-    ("colour = 1\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n", &["line 1", "unknown top-level key \"colour\""]),
-    ("[neuron]\ntau_ms = 10\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n", &["line 2", "unknown key \"tau_ms\" in [neuron]", "tau_m_ms"]),
-    ("[neuron]\nmu_na = 1\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n", &["line 2", "mu_na", "[[sweep]] block"]),
-    ("[simulation]\nseed = [1, 2]\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n", &["line 2", "seed has 2 values", "inside a [[sweep]] block"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nsigmna_na = 2\n", &["line 4", "block 1 (model constant)", "unknown key \"sigmna_na\"", "allowed: model, mu_na"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nsigma_na = 0.5\n", &["line 4", "sigma_na does not belong to model constant", "mu_na"]),
-    ("[[sweep]]\nmodel = \"noise\"\nmu_na = 1\n", &["line 1", "missing sigma_na", "model noise needs mu_na, sigma_na"]),
-    ("[[sweep]]\nmodel = \"poisson\"\nrate_hz = 10\nw_na = 0.1\n", &["missing tau_s_ms"]),
-    ("[[sweep]]\nmodel = \"sine\"\nmu_na = 1\namp_na = 1\n", &["missing period_ms"]),
+    (
+        "colour = 1\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
+        &["line 1", "unknown top-level key \"colour\""],
+    ),
+    (
+        "[neuron]\ntau_ms = 10\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
+        &["line 2", "unknown key \"tau_ms\" in [neuron]", "tau_m_ms"],
+    ),
+    (
+        "[neuron]\nmu_na = 1\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
+        &["line 2", "mu_na", "[[sweep]] block"],
+    ),
+    (
+        "[simulation]\nseed = [1, 2]\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
+        &["line 2", "seed has 2 values", "inside a [[sweep]] block"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nsigmna_na = 2\n",
+        &[
+            "line 4",
+            "block 1 (model constant)",
+            "unknown key \"sigmna_na\"",
+            "allowed: model, mu_na",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nsigma_na = 0.5\n",
+        &[
+            "line 4",
+            "sigma_na does not belong to model constant",
+            "mu_na",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"noise\"\nmu_na = 1\n",
+        &[
+            "line 1",
+            "missing sigma_na",
+            "model noise needs mu_na, sigma_na",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"poisson\"\nrate_hz = 10\nw_na = 0.1\n",
+        &["missing tau_s_ms"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"sine\"\nmu_na = 1\namp_na = 1\n",
+        &["missing period_ms"],
+    ),
     // Types.
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = \"1.0\"\n", &["line 3", "mu_na", "expected a number", "the string \"1.0\""]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = [1.0, true]\n", &["mu_na, list item 2", "the boolean true"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = 1.5\n", &["line 4", "1.5", "integer >= 0"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nseed = -1\n", &["seed", "-1", "integer >= 0"]),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = \"1.0\"\n",
+        &["line 3", "mu_na", "expected a number", "the string \"1.0\""],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = [1.0, true]\n",
+        &["mu_na, list item 2", "the boolean true"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = 1.5\n",
+        &["line 4", "1.5", "integer >= 0"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nseed = -1\n",
+        &["seed", "-1", "integer >= 0"],
+    ),
     // Values.
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = inf\n", &["line 3", "mu_na = inf", "finite number"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = nan\n", &["mu_na = NaN", "finite number"]),
-    ("[neuron]\ntau_m_ms = 0.0\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n", &["line 2", "tau_m_ms = 0", "> 0"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ntau_m_ms = [10, -5]\n", &["line 4", "tau_m_ms = -5", "> 0"]),
-    ("[simulation]\ndt_ms = -0.1\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n", &["dt_ms = -0.1", "> 0"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ndt_ms = 20\nduration_ms = 100\n", &["line 4", "dt_ms = 20", "tau_m_ms = 10", "dt_ms < 2 * tau_m_ms = 20"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = 0\n", &["neurons = 0", "integer >= 1"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = []\n", &["line 3", "mu_na = [] is empty"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 1, num = 0 }\n", &["line 3", "mu_na.num = 0", "integer from 1"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 1 }\n", &["range is missing num"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 1, num = 3, step = 1 }\n", &["unknown range key \"step\""]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 1, num = 3, scale = \"cubic\" }\n", &["scale = \"cubic\"", "\"linear\" or \"log\""]),
-    ("[[sweep]]\nmodel = \"poisson\"\nrate_hz = { start = 0, stop = 100, num = 3, scale = \"log\" }\nw_na = 0.1\ntau_s_ms = 1\n", &["line 3", "rate_hz", "log range from 0 to 100", "start > 0"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = { start = -1, stop = 1, num = 3, scale = \"log\" }\n", &["log range from -1 to 1"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nt_ref_ms = -2\n", &["t_ref_ms = -2", ">= 0"]),
-    ("[neuron]\nv_reset_mv = -50\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n", &["v_reset_mv = -50", "v_th_mv = -50", "below"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nv_th_mv = [-55, -70]\n", &["v_reset_mv = -65", "v_th_mv = -70"]),
-    ("[simulation]\nwarmup_ms = 1000\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n", &["warmup_ms = 1000", "duration_ms = 1000", "below"]),
-    ("[[sweep]]\nmodel = \"noise\"\nmu_na = 1\nsigma_na = -0.5\n", &["line 4", "sigma_na = -0.5", ">= 0"]),
-    ("[[sweep]]\nmodel = \"poisson\"\nrate_hz = -10\nw_na = 0.1\ntau_s_ms = 1\n", &["rate_hz = -10", ">= 0"]),
-    ("[[sweep]]\nmodel = \"poisson\"\nrate_hz = 10\nw_na = 0.1\ntau_s_ms = -1\n", &["line 5", "tau_s_ms = -1", ">= 0"]),
-    ("[[sweep]]\nmodel = \"sine\"\nmu_na = 1\namp_na = 1\nperiod_ms = 0\n", &["period_ms = 0", "> 0"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ndt_ms = 0.3\n", &["duration_ms = 1000", "not a whole number of dt_ms = 0.3"]),
-    ("[[sweep]]\nmodel = \"poisson\"\nrate_hz = 1e7\nw_na = 0.1\ntau_s_ms = 1\n", &["rate_hz = 10000000", "events per step", "smaller dt_ms"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nduration_ms = 1e9\ndt_ms = 0.01\n", &["steps", "at most"]),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = inf\n",
+        &["line 3", "mu_na = inf", "finite number"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = nan\n",
+        &["mu_na = NaN", "finite number"],
+    ),
+    (
+        "[neuron]\ntau_m_ms = 0.0\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
+        &["line 2", "tau_m_ms = 0", "> 0"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ntau_m_ms = [10, -5]\n",
+        &["line 4", "tau_m_ms = -5", "> 0"],
+    ),
+    (
+        "[simulation]\ndt_ms = -0.1\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
+        &["dt_ms = -0.1", "> 0"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ndt_ms = 20\nduration_ms = 100\n",
+        &[
+            "line 4",
+            "dt_ms = 20",
+            "tau_m_ms = 10",
+            "dt_ms < 2 * tau_m_ms = 20",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = 0\n",
+        &["neurons = 0", "integer >= 1"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = []\n",
+        &["line 3", "mu_na = [] is empty"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 1, num = 0 }\n",
+        &["line 3", "mu_na.num = 0", "integer from 1"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 1 }\n",
+        &["range is missing num"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 1, num = 3, step = 1 }\n",
+        &["unknown range key \"step\""],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 1, num = 3, scale = \"cubic\" }\n",
+        &["scale = \"cubic\"", "\"linear\" or \"log\""],
+    ),
+    (
+        "[[sweep]]\nmodel = \"poisson\"\nrate_hz = { start = 0, stop = 100, num = 3, scale = \"log\" }\nw_na = 0.1\ntau_s_ms = 1\n",
+        &["line 3", "rate_hz", "log range from 0 to 100", "start > 0"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = { start = -1, stop = 1, num = 3, scale = \"log\" }\n",
+        &["log range from -1 to 1"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nt_ref_ms = -2\n",
+        &["t_ref_ms = -2", ">= 0"],
+    ),
+    (
+        "[neuron]\nv_reset_mv = -50\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
+        &["v_reset_mv = -50", "v_th_mv = -50", "below"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nv_th_mv = [-55, -70]\n",
+        &["v_reset_mv = -65", "v_th_mv = -70"],
+    ),
+    (
+        "[simulation]\nwarmup_ms = 1000\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
+        &["warmup_ms = 1000", "duration_ms = 1000", "below"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"noise\"\nmu_na = 1\nsigma_na = -0.5\n",
+        &["line 4", "sigma_na = -0.5", ">= 0"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"poisson\"\nrate_hz = -10\nw_na = 0.1\ntau_s_ms = 1\n",
+        &["rate_hz = -10", ">= 0"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"poisson\"\nrate_hz = 10\nw_na = 0.1\ntau_s_ms = -1\n",
+        &["line 5", "tau_s_ms = -1", ">= 0"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"sine\"\nmu_na = 1\namp_na = 1\nperiod_ms = 0\n",
+        &["period_ms = 0", "> 0"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ndt_ms = 0.3\n",
+        &["duration_ms = 1000", "not a whole number of dt_ms = 0.3"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"poisson\"\nrate_hz = 1e7\nw_na = 0.1\ntau_s_ms = 1\n",
+        &["rate_hz = 10000000", "events per step", "smaller dt_ms"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nduration_ms = 1e9\ndt_ms = 0.01\n",
+        &["steps", "at most"],
+    ),
     // TOML syntax.
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = [1, 2\n", &["line 3"]),
-    ("[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nmu_na = 2\n", &["line 4", "duplicate key"]),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = [1, 2\n",
+        &["line 3"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nmu_na = 2\n",
+        &["line 4", "duplicate key"],
+    ),
 ];
 
 #[test]
@@ -77,7 +224,11 @@ fn valid_specs_and_warnings() {
         "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ndt_ms = 2\nduration_ms = 100\nt_ref_ms = 0.25\n",
     )
     .unwrap();
-    assert!(spec.warnings.iter().any(|w| w.contains("tau_m_ms / 10")), "{:?}", spec.warnings);
+    assert!(
+        spec.warnings.iter().any(|w| w.contains("tau_m_ms / 10")),
+        "{:?}",
+        spec.warnings
+    );
     assert!(spec.warnings.iter().any(|w| w.contains("round(t_ref/dt)")));
     // Integers for real keys, floats for counts when whole, count ranges.
     let spec = Spec::parse(
@@ -99,7 +250,12 @@ fn every_example_spec_is_valid() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let spec = Spec::from_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert!(spec.warnings.is_empty(), "{}: {:?}", path.display(), spec.warnings);
+            assert!(
+                spec.warnings.is_empty(),
+                "{}: {:?}",
+                path.display(),
+                spec.warnings
+            );
             n += 1;
         }
     }

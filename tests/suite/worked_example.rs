@@ -58,7 +58,10 @@ fn sine_input() {
     // The model's own currents match the file's.
     for (n, want) in golden["i_sine_na"].iter().enumerate() {
         batch.step(n as u64);
-        assert!((batch.current_na()[0] - want).abs() < 0.0005, "I_sine row {n}");
+        assert!(
+            (batch.current_na()[0] - want).abs() < 0.0005,
+            "I_sine row {n}"
+        );
     }
     let v = voltages(Batch::new(Shape::of(&job)), &job);
     assert_close(&v, &golden["v_sine_mv"], 0.001, "sine");

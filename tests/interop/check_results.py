@@ -1,0 +1,85 @@
+"""Interoperability check: a lifsweep result file loads in pyarrow, pandas and Polars with the
+columns, dtypes, null rules and provenance that DESIGN.md and the README promise.
+
+Usage: python check_results.py RESULTS.parquet
+"""
+
+import sys
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PARAMS = {
+    "constant": ["mu_na"],
+    "sine": ["mu_na", "amp_na", "period_ms"],
+    "noise": ["mu_na", "sigma_na"],
+    "poisson": ["mu_na", "rate_hz", "w_na", "tau_s_ms"],
+}
+MODEL_COLUMNS = ["mu_na", "amp_na", "period_ms", "sigma_na", "rate_hz", "w_na", "tau_s_ms"]
+SHARED = ["tau_m_ms", "e_l_mv", "r_mohm", "v_th_mv", "v_reset_mv", "t_ref_ms",
+          "dt_ms", "duration_ms", "warmup_ms"]
+UINT = ["job_id", "neurons", "seed", "master_seed", "spikes", "isis"]
+COLUMNS = (["job_id", "model"] + MODEL_COLUMNS + SHARED
+           + ["neurons", "seed", "master_seed", "spikes", "isis", "firing_rate_hz",
+              "firing_rate_sem_hz", "mean_v_mv", "cv_isi", "fano"])
+
+
+def check(path):
+    # pyarrow: schema and provenance.
+    table = pq.read_table(path)
+    assert table.column_names == COLUMNS, table.column_names
+    assert pa.types.is_dictionary(table.schema.field("model").type)
+    for c in UINT:
+        assert table.schema.field(c).type == pa.uint64(), c
+    meta = pq.read_metadata(path).metadata
+    for key in [b"lifsweep.version", b"lifsweep.spec", b"lifsweep.rng",
+                b"lifsweep.seed_derivation"]:
+        assert key in meta, key
+    assert b"[[sweep]]" in meta[b"lifsweep.spec"]
+    md = pq.ParquetFile(path).metadata
+    assert md.row_group(0).column(1).compression == "ZSTD"
+
+    # pandas: dtypes and null rules.
+    df = pd.read_parquet(path)
+    assert list(df.columns) == COLUMNS
+    assert isinstance(df["model"].dtype, pd.CategoricalDtype), df["model"].dtype
+    for c in UINT:
+        assert df[c].dtype == "uint64", (c, df[c].dtype)
+    for c in MODEL_COLUMNS + SHARED + ["firing_rate_hz", "firing_rate_sem_hz", "mean_v_mv",
+                                       "cv_isi", "fano"]:
+        assert df[c].dtype == "float64", (c, df[c].dtype)
+    assert (df["job_id"].to_numpy() == range(len(df))).all(), "rows in job_id order"
+    for model, rows in df.groupby("model", observed=True):
+        for c in MODEL_COLUMNS:
+            if c in PARAMS[model]:
+                assert rows[c].notna().all(), (model, c)
+            else:
+                assert rows[c].isna().all(), (model, c, "must be null, never a fake 0")
+    assert (df["cv_isi"].isna() == (df["isis"] < 2)).all()
+    assert (df["fano"].isna() == ((df["spikes"] == 0) | (df["neurons"] == 1))).all()
+    assert (df["firing_rate_sem_hz"].isna() == (df["neurons"] == 1)).all()
+    window_s = (df["duration_ms"] - df["warmup_ms"]) / 1000.0
+    rate = df["spikes"] / (df["neurons"] * window_s)
+    assert ((rate - df["firing_rate_hz"]).abs() <= 1e-9 * (1 + rate)).all()
+    assert df[["firing_rate_hz", "mean_v_mv"]].notna().all().all()
+
+    # Polars: the same, its way.
+    lf = pl.read_parquet(path)
+    assert lf.columns == COLUMNS
+    assert lf.schema["model"] in (pl.Categorical, pl.Enum) or \
+        isinstance(lf.schema["model"], (pl.Categorical, pl.Enum)), lf.schema["model"]
+    for c in UINT:
+        assert lf.schema[c] == pl.UInt64, (c, lf.schema[c])
+    noise = lf.filter(pl.col("model") == "noise")
+    assert noise["sigma_na"].null_count() == 0
+    assert noise["amp_na"].null_count() == noise.height
+    per_model = lf.group_by("model").agg(pl.len()).sort("model")
+    print(f"{path}: {len(df)} rows OK in pyarrow {pa.__version__}, pandas {pd.__version__}, "
+          f"polars {pl.__version__}; jobs per model "
+          f"{dict(zip(per_model['model'].cast(pl.Utf8), per_model['len']))}")
+
+
+if __name__ == "__main__":
+    check(sys.argv[1])
