@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use crate::grid::Grid;
 use crate::input::Model;
 use crate::spec::Spec;
 
@@ -41,8 +40,7 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(spec: &Spec, threads: usize) -> Plan {
-        let grid = Grid::new(spec);
-        let mut blocks: Vec<BlockPlan> = spec
+        let blocks = spec
             .blocks
             .iter()
             .map(|b| BlockPlan {
@@ -55,16 +53,10 @@ impl Plan {
                     .map(|a| (a.key.name().to_string(), a.values.len()))
                     .collect(),
                 jobs: b.len(),
-                neuron_steps: 0,
-                seconds_one_thread: 0.0,
+                neuron_steps: b.neuron_steps(),
+                seconds_one_thread: b.neuron_steps() as f64 * ns_per_neuron_step(b.model) * 1e-9,
             })
             .collect();
-        for job in grid.jobs() {
-            let b = &mut blocks[job.block];
-            b.neuron_steps += job.neuron_steps();
-            b.seconds_one_thread +=
-                job.neuron_steps() as f64 * ns_per_neuron_step(job.model) * 1e-9;
-        }
         Plan { blocks, threads }
     }
 

@@ -47,11 +47,6 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// Total neuron-steps of a grid.
-pub fn total_neuron_steps(grid: &Grid) -> u64 {
-    grid.jobs().map(|j| j.neuron_steps()).sum()
-}
-
 /// Runs every job of `spec` and writes the result file.
 pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
     let start = Instant::now();
@@ -62,7 +57,7 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         .build()
         .context("cannot start the worker threads")?;
     let counters = Arc::new(Counters::default());
-    let neuron_steps = total_neuron_steps(&grid);
+    let neuron_steps = spec.blocks.iter().map(|b| b.neuron_steps()).sum();
     let progress = Progress::start(opts.progress, counters.clone(), grid.len(), neuron_steps);
     let mut writer = ResultWriter::new(std::io::BufWriter::new(file), &spec.text)?;
     let mut spikes = 0u64;

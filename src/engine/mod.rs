@@ -25,7 +25,7 @@ use crate::job::Job;
 pub const LANES: usize = 256;
 
 /// Batches per thread in one chunk: enough to balance the load across threads.
-const BATCHES_PER_THREAD: usize = 8;
+const BATCHES_PER_THREAD: usize = 32;
 
 /// Work done so far, for progress reports (updated by the worker threads).
 #[derive(Debug, Default)]

@@ -75,6 +75,27 @@ impl Block {
         self.len() == 0
     }
 
+    /// Neuron-steps of all the block's jobs, without expanding axes that do not change them.
+    pub fn neuron_steps(&self) -> u64 {
+        let sizes = [Key::Neurons, Key::Duration, Key::Dt];
+        let (sized, other): (Vec<&Axis>, Vec<&Axis>) =
+            self.axes.iter().partition(|a| sizes.contains(&a.key));
+        let repeats = other
+            .iter()
+            .fold(1u64, |n, a| n.saturating_mul(a.values.len() as u64));
+        let combos: usize = sized.iter().map(|a| a.values.len()).product();
+        let mut job = self.template.clone();
+        let mut total = 0u64;
+        for mut i in 0..combos {
+            for axis in &sized {
+                job.set(axis.key, axis.values[i % axis.values.len()]);
+                i /= axis.values.len();
+            }
+            total = total.saturating_add(job.neuron_steps());
+        }
+        total.saturating_mul(repeats)
+    }
+
     /// Every value `key` takes in the block.
     pub fn values(&self, key: Key) -> Vec<KeyValue> {
         match self.axes.iter().find(|a| a.key == key) {
