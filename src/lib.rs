@@ -3,6 +3,27 @@
 //! A TOML [`spec`] expands into a [`grid`] of [`job`]s; the [`engine`] steps struct-of-arrays
 //! populations ([`neuron`], [`input`]) on every core and hands one row of statistics per job to
 //! the [`output`] writer (Parquet). [`trace`] follows one neuron; [`plan`] sizes a sweep.
+//!
+//! ```
+//! use lifsweep::{engine, grid::Grid, spec::Spec};
+//!
+//! let spec = Spec::parse(r#"
+//!     [simulation]
+//!     duration_ms = 100.0
+//!     neurons = 10
+//!     [[sweep]]
+//!     model = "constant"
+//!     mu_na = [1.0, 2.0]
+//! "#).unwrap();
+//! let mut rates = Vec::new();
+//! engine::run(&Grid::new(&spec), &engine::Counters::default(), |_job, stats| {
+//!     rates.push(stats.firing_rate_hz);
+//!     Ok::<(), ()>(())
+//! })
+//! .unwrap();
+//! assert_eq!(rates[0], 0.0); // below rheobase (1.5 nA)
+//! assert_eq!(rates[1], 70.0); // a spike every 138 steps of 0.1 ms: 7 in 100 ms
+//! ```
 
 pub mod cli;
 pub mod engine;

@@ -127,7 +127,7 @@ fn report(mode: ProgressMode, c: &Counters, totals: &Totals, stop: &(Mutex<bool>
             None => {
                 let left = totals.neuron_steps.saturating_sub(steps) as f64 / rate.max(1.0);
                 eprintln!(
-                    "lifsweep: {elapsed:.0} s, {jobs}/{} jobs, {:.1}% of {:.3e} neuron-steps, \
+                    "lifsweep: {elapsed:.0} s, {jobs}/{} jobs written, {:.1}% of {:.3e} neuron-steps, \
                      {rate:.3e} neuron-steps/s, about {left:.0} s left",
                     totals.jobs,
                     100.0 * steps as f64 / totals.neuron_steps.max(1) as f64,
