@@ -4,6 +4,7 @@
 //! defined once here ([`Key`]); the model-specific input parameters live in [`crate::input`].
 
 use crate::input::{Model, ModelParam, ModelParams};
+use crate::neuron::Integrator;
 use crate::rng;
 
 /// Membrane parameters of the leaky integrate-and-fire neuron (MODEL.md).
@@ -40,6 +41,7 @@ pub struct SimParams {
     pub neurons: u64,
     /// The run's master seed; the job's own seed is [`Job::seed`].
     pub seed: u64,
+    pub integrator: Integrator,
 }
 
 impl Default for SimParams {
@@ -50,6 +52,7 @@ impl Default for SimParams {
             warmup_ms: 0.0,
             neurons: 1000,
             seed: 1,
+            integrator: Integrator::Euler,
         }
     }
 }
@@ -101,10 +104,7 @@ impl Job {
 
     /// Sets one parameter by key (the spec has validated the value for the key).
     pub fn set(&mut self, key: Key, value: KeyValue) {
-        let real = || match value {
-            KeyValue::Real(x) => x,
-            KeyValue::Count(n) => n as f64,
-        };
+        let real = || value.real();
         match key {
             Key::Input(p) => self.input.set(p, Some(real())),
             Key::TauM => self.neuron.tau_m_ms = real(),
@@ -116,6 +116,12 @@ impl Job {
             Key::Dt => self.sim.dt_ms = real(),
             Key::Duration => self.sim.duration_ms = real(),
             Key::Warmup => self.sim.warmup_ms = real(),
+            Key::Integrator => {
+                let KeyValue::Integrator(i) = value else {
+                    unreachable!("the spec gives integrator as a name")
+                };
+                self.sim.integrator = i;
+            }
             Key::Neurons | Key::Seed => {
                 let KeyValue::Count(n) = value else {
                     unreachable!("the spec gives {} as an integer", key.name())
@@ -130,11 +136,24 @@ impl Job {
     }
 }
 
-/// A value of a spec key: real numbers for physical quantities, counts for `neurons` and `seed`.
+/// A value of a spec key: real numbers for physical quantities, counts for `neurons` and `seed`,
+/// a name for `integrator`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum KeyValue {
     Real(f64),
     Count(u64),
+    Integrator(Integrator),
+}
+
+impl KeyValue {
+    /// The value as a number (NaN for a name).
+    pub fn real(self) -> f64 {
+        match self {
+            KeyValue::Real(x) => x,
+            KeyValue::Count(n) => n as f64,
+            KeyValue::Integrator(_) => f64::NAN,
+        }
+    }
 }
 
 impl std::fmt::Display for KeyValue {
@@ -142,8 +161,17 @@ impl std::fmt::Display for KeyValue {
         match self {
             KeyValue::Real(x) => write!(f, "{x}"),
             KeyValue::Count(n) => write!(f, "{n}"),
+            KeyValue::Integrator(i) => write!(f, "\"{}\"", i.name()),
         }
     }
+}
+
+/// What kind of value a key takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Real,
+    Count,
+    Name,
 }
 
 /// Which table of the spec a key belongs to.
@@ -169,11 +197,12 @@ pub enum Key {
     Warmup,
     Neurons,
     Seed,
+    Integrator,
 }
 
 impl Key {
     /// The `[neuron]` and `[simulation]` keys, in the order of the output columns.
-    pub const SHARED: [Key; 11] = [
+    pub const SHARED: [Key; 12] = [
         Key::TauM,
         Key::EL,
         Key::R,
@@ -183,6 +212,7 @@ impl Key {
         Key::Dt,
         Key::Duration,
         Key::Warmup,
+        Key::Integrator,
         Key::Neurons,
         Key::Seed,
     ];
@@ -201,6 +231,7 @@ impl Key {
             Key::Warmup => "warmup_ms",
             Key::Neurons => "neurons",
             Key::Seed => "seed",
+            Key::Integrator => "integrator",
         }
     }
 
@@ -220,9 +251,13 @@ impl Key {
             .find(|k| k.name() == name)
     }
 
-    /// Whether the key takes whole numbers (`neurons`, `seed`).
-    pub fn is_count(self) -> bool {
-        matches!(self, Key::Neurons | Key::Seed)
+    /// What kind of value the key takes.
+    pub fn kind(self) -> ValueKind {
+        match self {
+            Key::Neurons | Key::Seed => ValueKind::Count,
+            Key::Integrator => ValueKind::Name,
+            _ => ValueKind::Real,
+        }
     }
 
     /// Checks one value on its own; on failure returns what is allowed.
@@ -231,6 +266,7 @@ impl Key {
             (Key::Input(p), KeyValue::Real(x)) => return p.check(x),
             (Key::Neurons, KeyValue::Count(n)) => n >= 1,
             (Key::Seed, KeyValue::Count(_)) => true,
+            (Key::Integrator, KeyValue::Integrator(_)) => true,
             (Key::TauM | Key::R | Key::Dt | Key::Duration, KeyValue::Real(x)) => {
                 x.is_finite() && x > 0.0
             }
@@ -245,6 +281,7 @@ impl Key {
             Key::Input(_) => unreachable!("input parameters are checked by ModelParam::check"),
             Key::Neurons => "an integer >= 1",
             Key::Seed => "an integer >= 0",
+            Key::Integrator => "\"euler\" or \"exact\"",
             Key::TauM | Key::R | Key::Dt | Key::Duration => "a finite number > 0",
             Key::TRef | Key::Warmup => "a finite number >= 0",
             Key::EL | Key::VTh | Key::VReset => "a finite number",
@@ -267,6 +304,7 @@ impl Key {
             Key::Warmup => real(job.sim.warmup_ms),
             Key::Neurons => Some(KeyValue::Count(job.sim.neurons)),
             Key::Seed => Some(KeyValue::Count(job.sim.seed)),
+            Key::Integrator => Some(KeyValue::Integrator(job.sim.integrator)),
         }
     }
 }

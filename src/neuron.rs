@@ -4,7 +4,44 @@
 
 use crate::job::{Job, NeuronParams};
 
-/// Forward Euler for `tau_m dV/dt = (E_L - V) + R I` over one step, with `a = dt / tau_m`.
+
+/// How the membrane equation is stepped.
+///
+/// Both rules have the form `V <- V + a (E_L - V + R I_n)`: forward Euler with `a = dt/tau_m`
+/// (MODEL.md's rule, the default), and exponential integration with `a = 1 - exp(-dt/tau_m)`,
+/// which is `V_inf + (V - V_inf) exp(-dt/tau_m)`, `V_inf = E_L + R I_n`: exact for an input
+/// constant over the step (as NEST integrates its LIF models).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Integrator {
+    #[default]
+    Euler,
+    Exact,
+}
+
+impl Integrator {
+    pub const ALL: [Integrator; 2] = [Integrator::Euler, Integrator::Exact];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Integrator::Euler => "euler",
+            Integrator::Exact => "exact",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Integrator> {
+        Integrator::ALL.into_iter().find(|i| i.name() == name)
+    }
+
+    /// The step coefficient `a` of `V <- V + a (E_L - V + R I)`.
+    pub fn coefficient(self, dt_ms: f64, tau_m_ms: f64) -> f64 {
+        match self {
+            Integrator::Euler => dt_ms / tau_m_ms,
+            Integrator::Exact => -(-dt_ms / tau_m_ms).exp_m1(),
+        }
+    }
+}
+
+/// One step of `tau_m dV/dt = (E_L - V) + R I` with coefficient `a` (see [`Integrator`]).
 #[inline(always)]
 pub fn euler(v_mv: f64, a: f64, e_l_mv: f64, r_mohm: f64, i_na: f64) -> f64 {
     v_mv + a * (e_l_mv - v_mv + r_mohm * i_na)
@@ -13,7 +50,7 @@ pub fn euler(v_mv: f64, a: f64, e_l_mv: f64, r_mohm: f64, i_na: f64) -> f64 {
 /// Membrane state and parameters of a population, one lane per neuron.
 #[derive(Default)]
 pub struct Membrane {
-    /// `dt / tau_m`.
+    /// The integrator's step coefficient, e.g. `dt / tau_m` for forward Euler.
     a: Vec<f64>,
     e_l_mv: Vec<f64>,
     r_mohm: Vec<f64>,
@@ -32,7 +69,8 @@ impl Membrane {
     pub fn push(&mut self, job: &Job, count: usize) {
         let p: &NeuronParams = &job.neuron;
         let rep = |x: f64| std::iter::repeat_n(x, count);
-        self.a.extend(rep(job.sim.dt_ms / p.tau_m_ms));
+        self.a
+            .extend(rep(job.sim.integrator.coefficient(job.sim.dt_ms, p.tau_m_ms)));
         self.e_l_mv.extend(rep(p.e_l_mv));
         self.r_mohm.extend(rep(p.r_mohm));
         self.v_th_mv.extend(rep(p.v_th_mv));
@@ -59,8 +97,8 @@ impl Membrane {
     /// One step of MODEL.md's rule with input currents `current_na`; sets `spiked[i]` when lane
     /// `i` crosses threshold in this step (a spike at time `t_{n+1}`).
     ///
-    /// A refractory neuron stays at `V_reset` and counts down; otherwise V is updated by forward
-    /// Euler and, if `V >= V_th`, reset and held for `round(t_ref/dt)` steps.
+    /// A refractory neuron stays at `V_reset` and counts down; otherwise V is updated by the
+    /// job's integrator and, if `V >= V_th`, reset and held for `round(t_ref/dt)` steps.
     pub fn step(&mut self, current_na: &[f64], spiked: &mut [bool]) {
         let n = self.len();
         assert!(current_na.len() == n && spiked.len() == n);

@@ -16,8 +16,9 @@
 //! job seed = h
 //! ```
 //!
-//! `neurons`, `duration_ms` and `warmup_ms` are deliberately left out: a job with more neurons
-//! holds the same first neurons, and a longer run extends the same trajectories.
+//! `neurons`, `duration_ms`, `warmup_ms` and `integrator` are deliberately left out: a job with
+//! more neurons holds the same first neurons, a longer run extends the same trajectories, and the
+//! two integrators see the same input (common random numbers, so their difference is not noise).
 //!
 //! Neuron `i` of a job draws from its own stream,
 //! `Xoshiro256PlusPlus::seed_from_u64(mix(job_seed ^ mix(i + 0x9e3779b97f4a7c15)))`

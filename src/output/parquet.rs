@@ -17,7 +17,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::engine::JobStats;
 use crate::input::ModelParam;
-use crate::job::{Job, Key, KeyValue as SpecValue};
+use crate::job::{Job, Key, KeyValue as SpecValue, ValueKind};
 
 /// Rows per row group (and per Arrow batch handed to the writer).
 pub const ROW_GROUP_ROWS: usize = 65_536;
@@ -27,6 +27,7 @@ pub const ROW_GROUP_ROWS: usize = 65_536;
 struct Rows {
     job_id: Vec<u64>,
     model: Vec<&'static str>,
+    integrator: Vec<&'static str>,
     input: [Vec<Option<f64>>; 7],
     /// The real-valued [neuron] and [simulation] keys, in `Key::SHARED` order.
     shared: Vec<Vec<f64>>,
@@ -43,7 +44,9 @@ struct Rows {
 }
 
 fn real_keys() -> impl Iterator<Item = Key> {
-    Key::SHARED.into_iter().filter(|k| !k.is_count())
+    Key::SHARED
+        .into_iter()
+        .filter(|k| k.kind() == ValueKind::Real)
 }
 
 impl Rows {
@@ -62,6 +65,7 @@ impl Rows {
                 other => unreachable!("{} is a real key, got {other:?}", key.name()),
             }
         }
+        self.integrator.push(job.sim.integrator.name());
         self.neurons.push(job.sim.neurons);
         self.seed.push(job.seed());
         self.master_seed.push(job.sim.seed);
@@ -99,27 +103,33 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
             Arc::new(Float64Array::from(v.to_vec())) as ArrayRef,
         )
     };
-    let mut model = StringDictionaryBuilder::<Int32Type>::new();
-    for m in &rows.model {
-        model.append_value(m);
-    }
-    let model = Arc::new(model.finish()) as ArrayRef;
+    let names = |name: &str, v: &[&str]| {
+        let mut dict = StringDictionaryBuilder::<Int32Type>::new();
+        for s in v {
+            dict.append_value(s);
+        }
+        let array = Arc::new(dict.finish()) as ArrayRef;
+        (Field::new(name, array.data_type().clone(), false), array)
+    };
 
-    let mut cols = vec![
-        u64s("job_id", &rows.job_id),
-        (Field::new("model", model.data_type().clone(), false), model),
-    ];
+    let mut cols = vec![u64s("job_id", &rows.job_id), names("model", &rows.model)];
     for (p, col) in ModelParam::ALL.iter().zip(&rows.input) {
         cols.push(nullable(p.key(), col));
     }
     let empty = Vec::new();
-    for (i, key) in real_keys().enumerate() {
-        cols.push(f64s(key.name(), rows.shared.get(i).unwrap_or(&empty)));
+    let mut shared = rows.shared.iter();
+    for key in Key::SHARED {
+        match key {
+            Key::Integrator => cols.push(names("integrator", &rows.integrator)),
+            Key::Neurons => cols.push(u64s("neurons", &rows.neurons)),
+            Key::Seed => {
+                cols.push(u64s("seed", &rows.seed));
+                cols.push(u64s("master_seed", &rows.master_seed));
+            }
+            _ => cols.push(f64s(key.name(), shared.next().unwrap_or(&empty))),
+        }
     }
     cols.extend([
-        u64s("neurons", &rows.neurons),
-        u64s("seed", &rows.seed),
-        u64s("master_seed", &rows.master_seed),
         u64s("spikes", &rows.spikes),
         u64s("isis", &rows.isis),
         f64s("firing_rate_hz", &rows.firing_rate_hz),

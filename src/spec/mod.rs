@@ -19,6 +19,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::input::{MAX_EVENTS_PER_STEP, Model, ModelParam};
 use crate::job::{Job, Key, KeyValue, Section, steps_in};
+use crate::neuron::Integrator;
 use error::line_of;
 
 /// The compiled-in default sweep (`sweeps/default.toml`).
@@ -105,13 +106,7 @@ impl Block {
     }
 
     fn reals(&self, key: Key) -> Vec<f64> {
-        self.values(key)
-            .into_iter()
-            .map(|v| match v {
-                KeyValue::Real(x) => x,
-                KeyValue::Count(n) => n as f64,
-            })
-            .collect()
+        self.values(key).into_iter().map(KeyValue::real).collect()
     }
 
     fn line_of_key(&self, key: Key) -> usize {
@@ -452,20 +447,25 @@ fn check_block(b: &Block, warnings: &mut Vec<String>) -> Result<(), SpecError> {
     let dts = b.reals(Key::Dt);
     let taus = b.reals(Key::TauM);
     let (dt_max, tau_min) = (max(&dts), min(&taus));
-    if dt_max >= 2.0 * tau_min {
+    let euler = b
+        .values(Key::Integrator)
+        .contains(&KeyValue::Integrator(Integrator::Euler));
+    if euler && dt_max >= 2.0 * tau_min {
         return Err(SpecError::at(
             b.line_of_key(Key::Dt),
             format!(
                 "{label}: dt_ms = {dt_max} with tau_m_ms = {tau_min} is not allowed: forward Euler \
-                 is unstable unless dt_ms < 2 * tau_m_ms = {}",
+                 is unstable unless dt_ms < 2 * tau_m_ms = {} (integrator = \"exact\" has no \
+                 such limit)",
                 2.0 * tau_min
             ),
         ));
     }
-    if dt_max > tau_min / 10.0 {
+    if euler && dt_max > tau_min / 10.0 {
         warnings.push(format!(
             "{label}: dt_ms = {dt_max} is more than tau_m_ms / 10 = {}: forward Euler is \
-             inaccurate at this step (a few % error in rates); consider dt_ms <= {}",
+             inaccurate at this step (a few % error in rates); consider dt_ms <= {} or \
+             integrator = \"exact\"",
             tau_min / 10.0,
             tau_min / 10.0
         ));

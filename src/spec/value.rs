@@ -3,7 +3,8 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::job::{Key, KeyValue};
+use crate::job::{Key, KeyValue, ValueKind};
+use crate::neuron::Integrator;
 
 /// Largest number of points one range may have.
 pub const MAX_RANGE_POINTS: u64 = 100_000_000;
@@ -25,6 +26,9 @@ pub fn key_values(key: Key, value: &DeValue<'_>) -> Result<Vec<KeyValue>, String
                 })
                 .collect::<Result<Vec<_>, _>>()?
         }
+        DeValue::Table(_) if key.kind() == ValueKind::Name => {
+            return Err(format!("{name}: expected {}, got a table", expected(key)));
+        }
         DeValue::Table(table) => range(key, table)?,
         other => vec![number(key, other).map_err(|e| format!("{name}: {e}"))?],
     };
@@ -36,10 +40,12 @@ pub fn key_values(key: Key, value: &DeValue<'_>) -> Result<Vec<KeyValue>, String
 }
 
 fn expected(key: Key) -> &'static str {
-    if key.is_count() {
-        "an integer, a list of integers, or a range {start, stop, num}"
-    } else {
-        "a number, a list of numbers, or a range {start, stop, num[, scale = \"linear\" | \"log\"]}"
+    match key.kind() {
+        ValueKind::Count => "an integer, a list of integers, or a range {start, stop, num}",
+        ValueKind::Real => {
+            "a number, a list of numbers, or a range {start, stop, num[, scale = \"linear\" | \"log\"]}"
+        }
+        ValueKind::Name => "\"euler\" or \"exact\", or a list of them",
     }
 }
 
@@ -66,9 +72,17 @@ pub fn real(value: &DeValue<'_>) -> Option<f64> {
     }
 }
 
-/// One number for `key`: counts must be whole and >= 0.
+/// One value for `key`: counts must be whole and >= 0, names must be known.
 fn number(key: Key, value: &DeValue<'_>) -> Result<KeyValue, String> {
-    if key.is_count() {
+    if key.kind() == ValueKind::Name {
+        if let DeValue::String(name) = value {
+            return Integrator::from_name(name)
+                .map(KeyValue::Integrator)
+                .ok_or_else(|| {
+                    format!("{name:?} is not allowed: must be {}", expected(key))
+                });
+        }
+    } else if key.kind() == ValueKind::Count {
         if let DeValue::Integer(i) = value {
             return u64::from_str_radix(i.as_str(), i.radix())
                 .map(KeyValue::Count)
@@ -185,7 +199,7 @@ fn range(key: Key, table: &DeTable<'_>) -> Result<Vec<KeyValue>, String> {
             })
             .collect()
     };
-    if key.is_count() {
+    if key.kind() == ValueKind::Count {
         points
             .into_iter()
             .map(|x| {
