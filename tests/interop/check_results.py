@@ -22,7 +22,7 @@ SHARED = ["tau_m_ms", "e_l_mv", "r_mohm", "v_th_mv", "v_reset_mv", "t_ref_ms",
           "dt_ms", "duration_ms", "warmup_ms"]
 UINT = ["job_id", "neurons", "seed", "master_seed", "spikes", "isis"]
 COLUMNS = (["job_id", "model"] + MODEL_COLUMNS + SHARED
-           + ["neurons", "seed", "master_seed", "spikes", "isis", "firing_rate_hz",
+           + ["integrator", "neurons", "seed", "master_seed", "spikes", "isis", "firing_rate_hz",
               "firing_rate_sem_hz", "mean_v_mv", "cv_isi", "fano"])
 
 
@@ -31,6 +31,7 @@ def check(path):
     table = pq.read_table(path)
     assert table.column_names == COLUMNS, table.column_names
     assert pa.types.is_dictionary(table.schema.field("model").type)
+    assert pa.types.is_dictionary(table.schema.field("integrator").type)
     for c in UINT:
         assert table.schema.field(c).type == pa.uint64(), c
     meta = pq.read_metadata(path).metadata
@@ -45,6 +46,8 @@ def check(path):
     df = pd.read_parquet(path)
     assert list(df.columns) == COLUMNS
     assert isinstance(df["model"].dtype, pd.CategoricalDtype), df["model"].dtype
+    assert isinstance(df["integrator"].dtype, pd.CategoricalDtype), df["integrator"].dtype
+    assert set(df["integrator"].astype(str)) <= {"euler", "exact"}
     for c in UINT:
         assert df[c].dtype == "uint64", (c, df[c].dtype)
     for c in MODEL_COLUMNS + SHARED + ["firing_rate_hz", "firing_rate_sem_hz", "mean_v_mv",

@@ -92,6 +92,7 @@ fn default_run_writes_parquet_with_the_design_columns() {
             "dt_ms",
             "duration_ms",
             "warmup_ms",
+            "integrator",
             "neurons",
             "seed",
             "master_seed",
