@@ -40,8 +40,8 @@ fn stepper(c: &mut Criterion) {
             group.bench_with_input(BenchmarkId::from_parameter(neurons), &grid, |b, grid| {
                 b.iter(|| {
                     pool.install(|| {
-                        engine::run(grid, &Counters::default(), |_, s| {
-                            std::hint::black_box(s);
+                        engine::run(grid, &Counters::default(), |_, r| {
+                            std::hint::black_box(r);
                             Ok::<(), ()>(())
                         })
                     })

@@ -16,8 +16,9 @@
 //!     mu_na = [1.0, 2.0]
 //! "#).unwrap();
 //! let mut rates = Vec::new();
-//! engine::run(&Grid::new(&spec), &engine::Counters::default(), |_job, stats| {
-//!     rates.push(stats.firing_rate_hz);
+//! engine::run(&Grid::new(&spec), &engine::Counters::default(), |_job, result| {
+//!     rates.push(result.stats.firing_rate_hz);
+//!     assert_eq!(result.theory.rate_hz, Some(result.stats.firing_rate_hz)); // exact theory
 //!     Ok::<(), ()>(())
 //! })
 //! .unwrap();
@@ -36,6 +37,7 @@ pub mod plan;
 pub mod rng;
 pub mod run;
 pub mod spec;
+pub mod theory;
 pub mod trace;
 
 /// The tool's version, written into every result file.

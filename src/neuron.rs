@@ -4,7 +4,6 @@
 
 use crate::job::{Job, NeuronParams};
 
-
 /// How the membrane equation is stepped.
 ///
 /// Both rules have the form `V <- V + a (E_L - V + R I_n)`: forward Euler with `a = dt/tau_m`
@@ -69,8 +68,10 @@ impl Membrane {
     pub fn push(&mut self, job: &Job, count: usize) {
         let p: &NeuronParams = &job.neuron;
         let rep = |x: f64| std::iter::repeat_n(x, count);
-        self.a
-            .extend(rep(job.sim.integrator.coefficient(job.sim.dt_ms, p.tau_m_ms)));
+        self.a.extend(rep(job
+            .sim
+            .integrator
+            .coefficient(job.sim.dt_ms, p.tau_m_ms)));
         self.e_l_mv.extend(rep(p.e_l_mv));
         self.r_mohm.extend(rep(p.r_mohm));
         self.v_th_mv.extend(rep(p.v_th_mv));

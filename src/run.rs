@@ -62,9 +62,9 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
     let mut writer = ResultWriter::new(std::io::BufWriter::new(file), &spec.text)?;
     let mut spikes = 0u64;
     pool.install(|| {
-        engine::run(&grid, &counters, |job, stats| {
-            spikes += stats.spikes;
-            writer.push(job, &stats)
+        engine::run(&grid, &counters, |job, result| {
+            spikes += result.stats.spikes;
+            writer.push(job, &result)
         })
     })
     .with_context(|| format!("writing {}", opts.out.display()))?;

@@ -14,6 +14,15 @@ mod stats;
 pub use batch::{Batch, Shape};
 pub use stats::{JobAccumulator, JobStats, LaneStats, SegmentStats};
 
+use crate::theory::{self, Theory};
+
+/// What the engine hands out per job: the simulated statistics and the analytic prediction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobResult {
+    pub stats: JobStats,
+    pub theory: Theory,
+}
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -47,7 +56,7 @@ struct Segment {
 pub fn run<E>(
     grid: &Grid,
     counters: &Counters,
-    mut emit: impl FnMut(&Job, JobStats) -> Result<(), E>,
+    mut emit: impl FnMut(&Job, JobResult) -> Result<(), E>,
 ) -> Result<(), E> {
     let target_batches = BATCHES_PER_THREAD * rayon::current_num_threads();
     let mut next = 0;
@@ -100,8 +109,10 @@ pub fn run<E>(
             }
         }
         drop(results);
-        for (job, acc) in jobs.iter().zip(&acc) {
-            emit(job, acc.finish(job))?;
+        let theories: Vec<Theory> = jobs.par_iter().map(theory::predict).collect();
+        for ((job, acc), theory) in jobs.iter().zip(&acc).zip(theories) {
+            let stats = acc.finish(job);
+            emit(job, JobResult { stats, theory })?;
             counters.jobs.fetch_add(1, Ordering::Relaxed);
         }
     }

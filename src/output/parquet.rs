@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use arrow_array::builder::StringDictionaryBuilder;
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, UInt64Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
-use crate::engine::JobStats;
+use crate::engine::JobResult;
 use crate::input::ModelParam;
 use crate::job::{Job, Key, KeyValue as SpecValue, ValueKind};
 
@@ -41,6 +41,9 @@ struct Rows {
     mean_v_mv: Vec<f64>,
     cv_isi: Vec<Option<f64>>,
     fano: Vec<Option<f64>>,
+    theory_rate_hz: Vec<Option<f64>>,
+    theory_cv: Vec<Option<f64>>,
+    theory_reliable: Vec<Option<bool>>,
 }
 
 fn real_keys() -> impl Iterator<Item = Key> {
@@ -50,7 +53,8 @@ fn real_keys() -> impl Iterator<Item = Key> {
 }
 
 impl Rows {
-    fn push(&mut self, job: &Job, stats: &JobStats) {
+    fn push(&mut self, job: &Job, result: &JobResult) {
+        let (stats, theory) = (&result.stats, &result.theory);
         self.job_id.push(job.id);
         self.model.push(job.model.name());
         for (col, p) in self.input.iter_mut().zip(ModelParam::ALL) {
@@ -76,6 +80,9 @@ impl Rows {
         self.mean_v_mv.push(stats.mean_v_mv);
         self.cv_isi.push(stats.cv_isi);
         self.fano.push(stats.fano);
+        self.theory_rate_hz.push(theory.rate_hz);
+        self.theory_cv.push(theory.cv);
+        self.theory_reliable.push(theory.reliable);
     }
 
     fn len(&self) -> usize {
@@ -137,6 +144,12 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
         f64s("mean_v_mv", &rows.mean_v_mv),
         nullable("cv_isi", &rows.cv_isi),
         nullable("fano", &rows.fano),
+        nullable("theory_rate_hz", &rows.theory_rate_hz),
+        nullable("theory_cv", &rows.theory_cv),
+        (
+            Field::new("theory_reliable", DataType::Boolean, true),
+            Arc::new(BooleanArray::from(rows.theory_reliable.clone())) as ArrayRef,
+        ),
     ]);
     cols
 }
@@ -196,8 +209,8 @@ impl<W: Write + Send> ResultWriter<W> {
     }
 
     /// Adds a job's row (rows must come in job order).
-    pub fn push(&mut self, job: &Job, stats: &JobStats) -> parquet::errors::Result<()> {
-        self.rows.push(job, stats);
+    pub fn push(&mut self, job: &Job, result: &JobResult) -> parquet::errors::Result<()> {
+        self.rows.push(job, result);
         if self.rows.len() >= ROW_GROUP_ROWS {
             self.flush()?;
         }

@@ -78,9 +78,7 @@ fn number(key: Key, value: &DeValue<'_>) -> Result<KeyValue, String> {
         if let DeValue::String(name) = value {
             return Integrator::from_name(name)
                 .map(KeyValue::Integrator)
-                .ok_or_else(|| {
-                    format!("{name:?} is not allowed: must be {}", expected(key))
-                });
+                .ok_or_else(|| format!("{name:?} is not allowed: must be {}", expected(key)));
         }
     } else if key.kind() == ValueKind::Count {
         if let DeValue::Integer(i) = value {

@@ -1,12 +1,20 @@
 //! Helpers shared by the tests.
 
-use lifsweep::engine::{self, Counters, JobStats};
+use lifsweep::engine::{self, Counters, JobResult, JobStats};
 use lifsweep::grid::Grid;
 use lifsweep::job::Job;
 use lifsweep::spec::Spec;
 
-/// Runs every job of spec `text` on `threads` threads; rows in job order.
+/// Runs every job of spec `text` on `threads` threads; statistics in job order.
 pub fn run_spec(text: &str, threads: usize) -> Vec<(Job, JobStats)> {
+    run_with_theory(text, threads)
+        .into_iter()
+        .map(|(job, result)| (job, result.stats))
+        .collect()
+}
+
+/// Runs every job of spec `text` on `threads` threads; statistics and theory in job order.
+pub fn run_with_theory(text: &str, threads: usize) -> Vec<(Job, JobResult)> {
     let spec = Spec::parse(text).unwrap_or_else(|e| panic!("spec does not parse: {e}\n{text}"));
     let grid = Grid::new(&spec);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -16,8 +24,8 @@ pub fn run_spec(text: &str, threads: usize) -> Vec<(Job, JobStats)> {
     let counters = Counters::default();
     let mut rows = Vec::new();
     pool.install(|| {
-        engine::run(&grid, &counters, |job, stats| {
-            rows.push((job.clone(), stats));
+        engine::run(&grid, &counters, |job, result| {
+            rows.push((job.clone(), result));
             Ok::<(), ()>(())
         })
     })

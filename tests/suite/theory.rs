@@ -1,0 +1,147 @@
+//! Simulation against theory, with fixed seeds and stated tolerances.
+//!
+//! Tolerance = k standard errors + model error. The standard error of a population rate is
+//! that of a renewal process: a neuron's spike count in a window T has variance
+//! `rate CV^2 T` (Cox 1962), so the mean rate over N independent neurons has
+//! `s.e. = sqrt(rate CV^2 / (N T))`, evaluated with the theory's rate and CV.
+//!
+//! Finite runs: each neuron starts at `E_L` with no refractory period, so the first interval is
+//! not a stationary one; every run here discards a warm-up of at least 200 ms (20 membrane time
+//! constants) and counts from then on. The pooled ISI CV of a window is biased low by the
+//! intervals cut at its ends (long intervals are cut more often); windows here hold >= 50
+//! intervals per neuron on average, where that bias is below 1%.
+
+use lifsweep::engine::JobResult;
+use lifsweep::job::Job;
+
+use super::common::run_with_theory;
+
+/// Standard error of the rate of `job` under its theory (renewal process).
+fn rate_se(job: &Job, rate_hz: f64, cv: f64) -> f64 {
+    let window_s = (job.sim.duration_ms - job.sim.warmup_ms) / 1000.0;
+    (rate_hz * cv * cv / (job.sim.neurons as f64 * window_s)).sqrt()
+}
+
+struct Report {
+    worst: f64,
+    lines: Vec<String>,
+}
+
+/// Checks `|sim - theory| <= k s.e. + model_error * theory` for every row `keep` selects;
+/// returns the rows' relative errors for the message.
+fn check_rates(
+    rows: &[(Job, JobResult)],
+    k: f64,
+    model_error: f64,
+    keep: impl Fn(&Job, &JobResult) -> bool,
+) -> Report {
+    let mut report = Report {
+        worst: 0.0,
+        lines: Vec::new(),
+    };
+    let mut failures = Vec::new();
+    for (job, r) in rows.iter().filter(|(j, r)| keep(j, r)) {
+        let theory = r.theory.rate_hz.expect("a theory rate");
+        let cv = r.theory.cv.unwrap_or(1.0);
+        let se = rate_se(job, theory, cv);
+        let sim = r.stats.firing_rate_hz;
+        let allowed = k * se + model_error * theory;
+        let line = format!(
+            "{} mu {:.3} sigma {:?} rate {:?} w {:?} tau_s {:?} dt {}: sim {sim:.3} Hz, theory \
+             {theory:.3} Hz, s.e. {se:.3}, allowed {allowed:.3}; cv sim {:?} theory {:?}",
+            job.model.name(),
+            job.input.get(lifsweep::input::ModelParam::Mu).unwrap(),
+            job.input.get(lifsweep::input::ModelParam::Sigma),
+            job.input.get(lifsweep::input::ModelParam::Rate),
+            job.input.get(lifsweep::input::ModelParam::W),
+            job.input.get(lifsweep::input::ModelParam::TauS),
+            job.sim.dt_ms,
+            r.stats.cv_isi,
+            r.theory.cv
+        );
+        if (sim - theory).abs() > allowed {
+            failures.push(line.clone());
+        }
+        report.worst = report.worst.max((sim - theory).abs() / theory.max(1e-9));
+        report.lines.push(line);
+    }
+    assert!(!report.lines.is_empty(), "no row selected");
+    assert!(
+        failures.is_empty(),
+        "outside tolerance:\n{}",
+        failures.join("\n")
+    );
+    report
+}
+
+#[test]
+fn white_noise_matches_the_corrected_siegert_rate() {
+    // Sub- and supra-threshold means, three noise levels, three steps: 45 jobs, 200 neurons,
+    // 10 s counted each (2000 neuron-seconds: s.e. ~ 0.1-0.5% of the rate above 10 Hz).
+    let rows = run_with_theory(
+        r#"
+        [neuron]
+        t_ref_ms = 2.0
+        [simulation]
+        duration_ms = 10200.0
+        warmup_ms = 200.0
+        neurons = 200
+        seed = 11
+        [[sweep]]
+        model = "noise"
+        dt_ms = [0.01, 0.05, 0.1]
+        mu_na = [1.0, 1.3, 1.5, 1.8, 2.5]
+        sigma_na = [0.3, 0.6, 1.0]
+        "#,
+        2,
+    );
+    // 5 s.e. + 1% (the issue's bound for the discrete-threshold correction), on rows with a
+    // measurable rate (below 0.5 Hz the counts are too few for a 1% statement).
+    let report = check_rates(&rows, 5.0, 0.01, |_, r| r.theory.rate_hz.unwrap() > 0.5);
+    eprintln!("{}", report.lines.join("\n"));
+    // The CV agrees too, to 5% (pooled-window bias and Euler's own error included).
+    for (job, r) in &rows {
+        if let (Some(sim), Some(theory)) = (r.stats.cv_isi, r.theory.cv)
+            && r.stats.isis > 20_000
+        {
+            assert!(
+                (sim - theory).abs() < 0.05 * theory,
+                "cv {sim} vs {theory} at {job:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn poisson_input_matches_the_corrected_diffusion_approximation_where_it_holds() {
+    let rows = run_with_theory(
+        r#"
+        [neuron]
+        t_ref_ms = 2.0
+        [simulation]
+        dt_ms = 0.05
+        duration_ms = 5200.0
+        warmup_ms = 200.0
+        neurons = 200
+        seed = 5
+        [[sweep]]
+        model = "poisson"
+        tau_s_ms = [0.5, 1.0, 2.0]
+        w_na = [0.02, 0.04]
+        rate_hz = [5000.0, 20000.0]
+        mu_na = [0.8, 1.2, 1.6]
+        "#,
+        2,
+    );
+    let reliable = rows
+        .iter()
+        .filter(|(_, r)| r.theory.reliable == Some(true))
+        .count();
+    assert!(
+        reliable >= 10,
+        "only {reliable} rows where the theory holds"
+    );
+    // 5 s.e. + 5%: the approximation's own error where it holds (Fourcaud & Brunel 2002).
+    let report = check_rates(&rows, 5.0, 0.05, |_, r| r.theory.reliable == Some(true));
+    eprintln!("{}", report.lines.join("\n"));
+}
