@@ -17,6 +17,15 @@ pub fn ns_per_neuron_step(model: Model) -> f64 {
     }
 }
 
+/// Measured single-thread cost of a job's theory columns (s): the white-noise integrals for
+/// noise and Poisson input (a million one-neuron noise jobs: 21 s of theory on 2 threads).
+pub fn theory_seconds_per_job(model: Model) -> f64 {
+    match model {
+        Model::Noise | Model::Poisson => 42e-6,
+        Model::Constant | Model::Sine => 0.0,
+    }
+}
+
 /// Measured compressed size of one result row (bytes; 22.4 MB for a million rows), for estimates.
 pub const BYTES_PER_ROW: f64 = 22.5;
 
@@ -54,7 +63,8 @@ impl Plan {
                     .collect(),
                 jobs: b.len(),
                 neuron_steps: b.neuron_steps(),
-                seconds_one_thread: b.neuron_steps() as f64 * ns_per_neuron_step(b.model) * 1e-9,
+                seconds_one_thread: b.neuron_steps() as f64 * ns_per_neuron_step(b.model) * 1e-9
+                    + b.len() as f64 * theory_seconds_per_job(b.model),
             })
             .collect();
         Plan { blocks, threads }

@@ -23,7 +23,8 @@ SHARED = ["tau_m_ms", "e_l_mv", "r_mohm", "v_th_mv", "v_reset_mv", "t_ref_ms",
 UINT = ["job_id", "neurons", "seed", "master_seed", "spikes", "isis"]
 COLUMNS = (["job_id", "model"] + MODEL_COLUMNS + SHARED
            + ["integrator", "neurons", "seed", "master_seed", "spikes", "isis", "firing_rate_hz",
-              "firing_rate_sem_hz", "mean_v_mv", "cv_isi", "fano"])
+              "firing_rate_sem_hz", "mean_v_mv", "cv_isi", "fano", "theory_rate_hz",
+              "theory_cv", "theory_reliable"])
 
 
 def check(path):
@@ -34,6 +35,7 @@ def check(path):
     assert pa.types.is_dictionary(table.schema.field("integrator").type)
     for c in UINT:
         assert table.schema.field(c).type == pa.uint64(), c
+    assert table.schema.field("theory_reliable").type == pa.bool_()
     meta = pq.read_metadata(path).metadata
     for key in [b"lifsweep.version", b"lifsweep.spec", b"lifsweep.rng",
                 b"lifsweep.seed_derivation"]:
@@ -51,7 +53,7 @@ def check(path):
     for c in UINT:
         assert df[c].dtype == "uint64", (c, df[c].dtype)
     for c in MODEL_COLUMNS + SHARED + ["firing_rate_hz", "firing_rate_sem_hz", "mean_v_mv",
-                                       "cv_isi", "fano"]:
+                                       "cv_isi", "fano", "theory_rate_hz", "theory_cv"]:
         assert df[c].dtype == "float64", (c, df[c].dtype)
     assert (df["job_id"].to_numpy() == range(len(df))).all(), "rows in job_id order"
     for model, rows in df.groupby("model", observed=True):
@@ -67,6 +69,15 @@ def check(path):
     rate = df["spikes"] / (df["neurons"] * window_s)
     assert ((rate - df["firing_rate_hz"]).abs() <= 1e-9 * (1 + rate)).all()
     assert df[["firing_rate_hz", "mean_v_mv"]].notna().all().all()
+    # Theory: none for sine input; exact (equal to the simulation) for constant input; the
+    # reliability flag is null exactly where there is no theory.
+    sine = df["model"] == "sine"
+    assert df.loc[sine, ["theory_rate_hz", "theory_cv", "theory_reliable"]].isna().all().all()
+    assert df.loc[~sine, "theory_rate_hz"].notna().all()
+    assert (df["theory_reliable"].isna() == df["theory_rate_hz"].isna()).all()
+    const = df[df["model"] == "constant"]
+    assert ((const["theory_rate_hz"] - const["firing_rate_hz"]).abs()
+            <= 1e-12 * const["firing_rate_hz"]).all()
 
     # Polars: the same, its way.
     lf = pl.read_parquet(path)
@@ -75,6 +86,7 @@ def check(path):
         isinstance(lf.schema["model"], (pl.Categorical, pl.Enum)), lf.schema["model"]
     for c in UINT:
         assert lf.schema[c] == pl.UInt64, (c, lf.schema[c])
+    assert lf.schema["theory_reliable"] == pl.Boolean
     noise = lf.filter(pl.col("model") == "noise")
     assert noise["sigma_na"].null_count() == 0
     assert noise["amp_na"].null_count() == noise.height

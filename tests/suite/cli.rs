@@ -102,7 +102,10 @@ fn default_run_writes_parquet_with_the_design_columns() {
             "firing_rate_sem_hz",
             "mean_v_mv",
             "cv_isi",
-            "fano"
+            "fano",
+            "theory_rate_hz",
+            "theory_cv",
+            "theory_reliable"
         ]
     );
     assert!(matches!(

@@ -191,6 +191,18 @@ const CASES: &[(&str, &[&str])] = &[
         "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nduration_ms = 1e9\ndt_ms = 0.01\n",
         &["steps", "at most"],
     ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nintegrator = \"rk4\"\n",
+        &["line 4", "\"rk4\" is not allowed", "\"euler\" or \"exact\""],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nintegrator = 1\n",
+        &["integrator", "the integer 1"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ndt_ms = 25\nduration_ms = 100\nintegrator = [\"exact\", \"euler\"]\n",
+        &["dt_ms = 25", "unstable"],
+    ),
     // TOML syntax.
     (
         "[[sweep]]\nmodel = \"constant\"\nmu_na = [1, 2\n",
@@ -238,6 +250,13 @@ fn valid_specs_and_warnings() {
     .unwrap();
     assert_eq!(spec.len(), 4);
     assert_eq!(spec.blocks[0].template.sim.neurons, 1000);
+    // The exact integrator has no stability limit, and no Euler accuracy warning.
+    let spec = Spec::parse(
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\ndt_ms = 25\nduration_ms = 100\n\
+         integrator = \"exact\"\n",
+    )
+    .unwrap();
+    assert!(spec.warnings.is_empty(), "{:?}", spec.warnings);
     // The compiled-in default is valid and warning-free.
     assert!(Spec::default_sweep().warnings.is_empty());
 }
