@@ -28,6 +28,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod fastmath;
 pub mod grid;
 pub mod input;
 pub mod job;

@@ -103,27 +103,85 @@ impl Membrane {
     pub fn step(&mut self, current_na: &[f64], spiked: &mut [bool]) {
         let n = self.len();
         assert!(current_na.len() == n && spiked.len() == n);
-        for i in 0..n {
-            if self.refractory_left[i] > 0 {
-                self.refractory_left[i] -= 1;
-                spiked[i] = false;
-                continue;
-            }
-            let v = euler(
-                self.v_mv[i],
-                self.a[i],
-                self.e_l_mv[i],
-                self.r_mohm[i],
-                current_na[i],
-            );
-            let spike = v >= self.v_th_mv[i];
-            spiked[i] = spike;
-            if spike {
-                self.v_mv[i] = self.v_reset_mv[i];
-                self.refractory_left[i] = self.refractory_steps[i];
-            } else {
-                self.v_mv[i] = v;
-            }
-        }
+        let p = Params {
+            a: &self.a,
+            e_l_mv: &self.e_l_mv,
+            r_mohm: &self.r_mohm,
+            v_th_mv: &self.v_th_mv,
+            v_reset_mv: &self.v_reset_mv,
+            refractory_steps: &self.refractory_steps,
+        };
+        step_lanes(
+            &p,
+            &mut self.v_mv,
+            &mut self.refractory_left,
+            current_na,
+            spiked,
+        );
+    }
+}
+
+/// Per-lane parameters of [`step_lanes`].
+struct Params<'a> {
+    a: &'a [f64],
+    e_l_mv: &'a [f64],
+    r_mohm: &'a [f64],
+    v_th_mv: &'a [f64],
+    v_reset_mv: &'a [f64],
+    refractory_steps: &'a [u32],
+}
+
+crate::dispatch!(
+    /// The step rule over all lanes, vectorized for the CPU.
+    fn step_lanes = step_lanes_generic(
+        p: &Params<'_>,
+        v_mv: &mut [f64],
+        refractory_left: &mut [u32],
+        current_na: &[f64],
+        spiked: &mut [bool],
+    )
+);
+
+/// The step rule, written without branches so that it vectorizes: a held neuron keeps
+/// `V = V_reset` and counts down; a free one is updated and reset if it reaches threshold.
+#[inline(always)]
+fn step_lanes_generic(
+    p: &Params<'_>,
+    v_mv: &mut [f64],
+    refractory_left: &mut [u32],
+    current_na: &[f64],
+    spiked: &mut [bool],
+) {
+    let n = v_mv.len();
+    let (a, e_l, r, v_th, v_reset, steps) = (
+        &p.a[..n],
+        &p.e_l_mv[..n],
+        &p.r_mohm[..n],
+        &p.v_th_mv[..n],
+        &p.v_reset_mv[..n],
+        &p.refractory_steps[..n],
+    );
+    let (refr, current, spiked) = (
+        &mut refractory_left[..n],
+        &current_na[..n],
+        &mut spiked[..n],
+    );
+    for i in 0..n {
+        let held = refr[i] > 0;
+        let v = euler(v_mv[i], a[i], e_l[i], r[i], current[i]);
+        let spike = !held & (v >= v_th[i]);
+        v_mv[i] = if spike {
+            v_reset[i]
+        } else if held {
+            v_mv[i]
+        } else {
+            v
+        };
+        refr[i] = if spike {
+            steps[i]
+        } else {
+            refr[i] - held as u32
+        };
+        spiked[i] = spike;
     }
 }

@@ -21,6 +21,18 @@ pub struct LaneStats {
 
 const NONE: u64 = u64::MAX;
 
+crate::dispatch!(
+    /// `sum[i] += x[i]` over all lanes, vectorized for the CPU.
+    fn add_lanes = add_lanes_generic(sum: &mut [f64], x: &[f64])
+);
+
+#[inline(always)]
+fn add_lanes_generic(sum: &mut [f64], x: &[f64]) {
+    for (s, v) in sum.iter_mut().zip(x) {
+        *s += v;
+    }
+}
+
 impl LaneStats {
     pub fn push(&mut self, count: usize) {
         let n = self.spikes.len() + count;
@@ -34,24 +46,32 @@ impl LaneStats {
 
     /// Adds the potentials `V(t_n)` of a counted step.
     pub fn add_v(&mut self, v_mv: &[f64]) {
-        for (s, v) in self.v_sum.iter_mut().zip(v_mv) {
-            *s += v;
+        add_lanes(&mut self.v_sum, v_mv);
+    }
+
+    /// Records the spikes of counted step `step`. Spikes are rare: groups of 32 lanes without
+    /// one are skipped after a branch-free test.
+    pub fn add_spikes(&mut self, step: u64, spiked: &[bool]) {
+        const GROUP: usize = 32;
+        for (g, group) in spiked.chunks(GROUP).enumerate() {
+            if group.iter().fold(false, |any, &s| any | s) {
+                for (j, _) in group.iter().enumerate().filter(|(_, s)| **s) {
+                    self.record(g * GROUP + j, step);
+                }
+            }
         }
     }
 
-    /// Records the spikes of counted step `step`.
-    pub fn add_spikes(&mut self, step: u64, spiked: &[bool]) {
-        for (i, _) in spiked.iter().enumerate().filter(|(_, s)| **s) {
-            self.spikes[i] += 1;
-            let last = self.last_spike[i];
-            if last != NONE {
-                let isi = step - last;
-                self.isis[i] += 1;
-                self.isi_sum[i] += isi;
-                self.isi_sq[i] += isi * isi;
-            }
-            self.last_spike[i] = step;
+    fn record(&mut self, i: usize, step: u64) {
+        self.spikes[i] += 1;
+        let last = self.last_spike[i];
+        if last != NONE {
+            let isi = step - last;
+            self.isis[i] += 1;
+            self.isi_sum[i] += isi;
+            self.isi_sq[i] += isi * isi;
         }
+        self.last_spike[i] = step;
     }
 
     /// The accumulators of lanes `lanes`, summed.

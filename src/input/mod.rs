@@ -10,8 +10,10 @@ mod noise;
 mod poisson;
 mod sine;
 
-pub use noise::NoiseLanes;
-pub use poisson::{MAX_EVENTS_PER_STEP, PoissonTable, synapse_step};
+pub use noise::{NoiseLanes, NoiseReference};
+pub use poisson::{
+    MAX_EVENTS_PER_STEP, PoissonLanes, PoissonReference, PoissonTable, synapse_step,
+};
 
 use crate::job::Job;
 

@@ -6,12 +6,17 @@
 //! the Poisson CDF `F` for the mean `rate * dt`. The table is exact to double precision: it stops
 //! where the remaining tail is below 1e-20, and its last entry is 1. `tau_s = 0` gives a one-step
 //! pulse (`exp(-dt/0) = 0`).
+//!
+//! [`PoissonLanes`] is the fast path: lockstep streams, and the first four CDF values of each lane
+//! held side by side, so `k < 4` (all but ~1e-3 of the draws at `rate*dt = 0.4`) is found by four
+//! vector compares; larger counts search the table. [`PoissonReference`] is the scalar twin the
+//! tests compare with; both give the same counts from the same numbers.
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{InputLanes, ModelParam, ParamSpec, required};
 use crate::job::Job;
-use crate::rng;
+use crate::rng::{self, LaneStreams, to_uniform};
 
 pub const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -84,8 +89,165 @@ impl PoissonTable {
     }
 }
 
+/// The CDF values the fast path compares against directly.
+const HEAD: usize = 4;
+
+/// The fast path (see the module docs).
 #[derive(Default)]
 pub struct PoissonLanes {
+    mu_na: Vec<f64>,
+    w_na: Vec<f64>,
+    decay: Vec<f64>,
+    i_syn_na: Vec<f64>,
+    /// `F(0) .. F(HEAD - 1)` of each lane's table, one vector per k.
+    head: [Vec<f64>; HEAD],
+    table: Vec<u32>,
+    tables: Vec<PoissonTable>,
+    table_mean: Vec<f64>,
+    streams: LaneStreams,
+    raw: Vec<u64>,
+}
+
+impl InputLanes for PoissonLanes {
+    fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
+        let s = Synapse::of(job);
+        if self.table_mean.last() != Some(&s.lambda) {
+            self.tables.push(PoissonTable::new(s.lambda));
+            self.table_mean.push(s.lambda);
+        }
+        let table = self.tables.last().expect("a table was pushed");
+        for (k, head) in self.head.iter_mut().enumerate() {
+            head.extend(std::iter::repeat_n(table.cdf(k), count));
+        }
+        let rep = |x: f64| std::iter::repeat_n(x, count);
+        self.mu_na.extend(rep(s.mu_na));
+        self.w_na.extend(rep(s.w_na));
+        self.decay.extend(rep(s.decay));
+        self.i_syn_na.extend(rep(0.0));
+        self.table
+            .extend(std::iter::repeat_n((self.tables.len() - 1) as u32, count));
+        let seed = job.seed();
+        for neuron in first_neuron..first_neuron + count as u64 {
+            self.streams.push(seed, neuron);
+        }
+        self.raw.resize(self.mu_na.len(), 0);
+    }
+
+    fn current(&mut self, _step: u64, current: &mut [f64], events: &mut [u32]) {
+        let n = current.len();
+        let lanes = Lanes {
+            head: &self.head,
+            w_na: &self.w_na,
+            decay: &self.decay,
+            mu_na: &self.mu_na,
+        };
+        let rare = draw_counts(&lanes, &mut self.streams, &mut self.raw, &mut events[..n]);
+        if rare {
+            for (i, k) in events[..n].iter_mut().enumerate() {
+                if *k == HEAD as u32 {
+                    let table = &self.tables[self.table[i] as usize];
+                    *k = table.sample(to_uniform(self.raw[i]));
+                }
+            }
+        }
+        apply_synapse(&lanes, &mut self.i_syn_na, events, current);
+    }
+}
+
+struct Lanes<'a> {
+    head: &'a [Vec<f64>; HEAD],
+    w_na: &'a [f64],
+    decay: &'a [f64],
+    mu_na: &'a [f64],
+}
+
+crate::dispatch!(
+    /// Draws every lane's count as `#{k < HEAD : F(k) <= u}` (`HEAD` meaning "search the
+    /// table"); returns whether any lane needs the table.
+    fn draw_counts = draw_counts_generic(
+        lanes: &Lanes<'_>,
+        streams: &mut LaneStreams,
+        raw: &mut [u64],
+        events: &mut [u32],
+    ) -> bool
+);
+
+#[inline(always)]
+fn draw_counts_generic(
+    lanes: &Lanes<'_>,
+    streams: &mut LaneStreams,
+    raw: &mut [u64],
+    events: &mut [u32],
+) -> bool {
+    let n = events.len();
+    streams.next(&mut raw[..n]);
+    let [f0, f1, f2, f3] = lanes.head;
+    let (f0, f1, f2, f3) = (&f0[..n], &f1[..n], &f2[..n], &f3[..n]);
+    let mut rare = false;
+    for i in 0..n {
+        let u = to_uniform(raw[i]);
+        let k =
+            (u >= f0[i]) as u32 + (u >= f1[i]) as u32 + (u >= f2[i]) as u32 + (u >= f3[i]) as u32;
+        events[i] = k;
+        rare |= k == HEAD as u32;
+    }
+    rare
+}
+
+crate::dispatch!(
+    /// The synapse of every lane: decay, add `w` per event; the current is `mu + I_syn`.
+    fn apply_synapse = apply_synapse_generic(
+        lanes: &Lanes<'_>,
+        i_syn_na: &mut [f64],
+        events: &[u32],
+        current: &mut [f64],
+    )
+);
+
+#[inline(always)]
+fn apply_synapse_generic(
+    lanes: &Lanes<'_>,
+    i_syn_na: &mut [f64],
+    events: &[u32],
+    current: &mut [f64],
+) {
+    let n = current.len();
+    let (w, decay, mu, i_syn, events) = (
+        &lanes.w_na[..n],
+        &lanes.decay[..n],
+        &lanes.mu_na[..n],
+        &mut i_syn_na[..n],
+        &events[..n],
+    );
+    for i in 0..n {
+        i_syn[i] = synapse_step(i_syn[i], decay[i], w[i], events[i]);
+        current[i] = mu[i] + i_syn[i];
+    }
+}
+
+/// A job's synapse: presynaptic mean per step and the synapse's constants.
+struct Synapse {
+    lambda: f64,
+    decay: f64,
+    mu_na: f64,
+    w_na: f64,
+}
+
+impl Synapse {
+    fn of(job: &Job) -> Synapse {
+        let p = &job.input;
+        Synapse {
+            lambda: p.value(ModelParam::Rate) * job.sim.dt_ms / 1000.0,
+            decay: (-job.sim.dt_ms / p.value(ModelParam::TauS)).exp(),
+            mu_na: p.value(ModelParam::Mu),
+            w_na: p.value(ModelParam::W),
+        }
+    }
+}
+
+/// The scalar reference (see the module docs).
+#[derive(Default)]
+pub struct PoissonReference {
     mu_na: Vec<f64>,
     w_na: Vec<f64>,
     /// `exp(-dt/tau_s)`.
@@ -98,22 +260,18 @@ pub struct PoissonLanes {
     rngs: Vec<Xoshiro256PlusPlus>,
 }
 
-impl InputLanes for PoissonLanes {
+impl InputLanes for PoissonReference {
     fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
-        let p = &job.input;
-        let lambda = p.value(ModelParam::Rate) * job.sim.dt_ms / 1000.0;
-        if self.table_mean.last() != Some(&lambda) {
-            self.tables.push(PoissonTable::new(lambda));
-            self.table_mean.push(lambda);
+        let s = Synapse::of(job);
+        if self.table_mean.last() != Some(&s.lambda) {
+            self.tables.push(PoissonTable::new(s.lambda));
+            self.table_mean.push(s.lambda);
         }
         let table = (self.tables.len() - 1) as u32;
-        let decay = (-job.sim.dt_ms / p.value(ModelParam::TauS)).exp();
         let seed = job.seed();
-        self.mu_na
-            .extend(std::iter::repeat_n(p.value(ModelParam::Mu), count));
-        self.w_na
-            .extend(std::iter::repeat_n(p.value(ModelParam::W), count));
-        self.decay.extend(std::iter::repeat_n(decay, count));
+        self.mu_na.extend(std::iter::repeat_n(s.mu_na, count));
+        self.w_na.extend(std::iter::repeat_n(s.w_na, count));
+        self.decay.extend(std::iter::repeat_n(s.decay, count));
         self.i_syn_na.extend(std::iter::repeat_n(0.0, count));
         self.table.extend(std::iter::repeat_n(table, count));
         self.rngs.extend(

@@ -3,6 +3,7 @@ mod common;
 mod constant_input;
 mod convergence;
 mod determinism;
+mod fast_path;
 mod spec_errors;
 mod theory;
 mod worked_example;
