@@ -10,10 +10,10 @@ use crate::spec::Spec;
 /// 2-core AVX-512 development machine (see README "Performance"). Used only for estimates.
 pub fn ns_per_neuron_step(model: Model) -> f64 {
     match model {
-        Model::Constant => 1.9,
-        Model::Sine => 9.1,
-        Model::Noise => 16.0,
-        Model::Poisson => 8.1,
+        Model::Constant => 0.8,
+        Model::Sine => 2.5,
+        Model::Noise => 2.9,
+        Model::Poisson => 2.05,
     }
 }
 
