@@ -98,6 +98,7 @@ fn cos_series(p2: f64) -> f64 {
 /// every node of a cluster. `$generic` must be `#[inline(always)]`. The results are identical on
 /// every path: the target features only widen the vectors (Rust never fuses a multiply and an
 /// add into an FMA on its own), so a job gives the same bits on any x86-64 machine.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! dispatch {
     ($(#[$meta:meta])* $vis:vis fn $name:ident = $generic:ident($($arg:ident: $ty:ty),* $(,)?)

@@ -125,27 +125,36 @@ impl LaneStreams {
     /// The next number of every lane.
     #[inline(always)]
     pub fn next(&mut self, out: &mut [u64]) {
-        let n = out.len();
-        let (s0, s1, s2, s3) = (
+        let [s0, s1, s2, s3] = self.states(out.len());
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
+        }
+    }
+
+    /// The state words of the first `n` lanes, for loops that draw inside their own body.
+    #[inline(always)]
+    pub fn states(&mut self, n: usize) -> [&mut [u64]; 4] {
+        [
             &mut self.s0[..n],
             &mut self.s1[..n],
             &mut self.s2[..n],
             &mut self.s3[..n],
-        );
-        for i in 0..n {
-            out[i] = s0[i]
-                .wrapping_add(s3[i])
-                .rotate_left(23)
-                .wrapping_add(s0[i]);
-            let t = s1[i] << 17;
-            s2[i] ^= s0[i];
-            s3[i] ^= s1[i];
-            s1[i] ^= s2[i];
-            s0[i] ^= s3[i];
-            s2[i] ^= t;
-            s3[i] = s3[i].rotate_left(45);
-        }
+        ]
     }
+}
+
+/// One step of Xoshiro256++ (Blackman & Vigna 2018) on one lane's state; returns its output.
+#[inline(always)]
+pub fn xoshiro_next(s0: &mut u64, s1: &mut u64, s2: &mut u64, s3: &mut u64) -> u64 {
+    let out = s0.wrapping_add(*s3).rotate_left(23).wrapping_add(*s0);
+    let t = *s1 << 17;
+    *s2 ^= *s0;
+    *s3 ^= *s1;
+    *s1 ^= *s2;
+    *s0 ^= *s3;
+    *s2 ^= t;
+    *s3 = s3.rotate_left(45);
+    out
 }
 
 /// The uniform in [0, 1) of a 64-bit random number: its top 53 bits.

@@ -15,7 +15,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::{InputLanes, ModelParam, ParamSpec, required};
 use crate::fastmath::{ln, sin_cos_2pi};
 use crate::job::Job;
-use crate::rng::{self, LaneStreams, to_uniform};
+use crate::rng::{self, LaneStreams, to_uniform, xoshiro_next};
 
 pub const PARAMS: &[ParamSpec] = &[required(ModelParam::Mu), required(ModelParam::Sigma)];
 
@@ -37,8 +37,6 @@ pub struct NoiseLanes {
     streams: LaneStreams,
     /// The second normal of the pair drawn on the last even step.
     spare: Vec<f64>,
-    first: Vec<u64>,
-    second: Vec<u64>,
 }
 
 impl InputLanes for NoiseLanes {
@@ -51,8 +49,6 @@ impl InputLanes for NoiseLanes {
         for neuron in first_neuron..first_neuron + count as u64 {
             self.streams.push(seed, neuron);
         }
-        self.first.resize(self.mu_na.len(), 0);
-        self.second.resize(self.mu_na.len(), 0);
     }
 
     fn current(&mut self, step: u64, current: &mut [f64], _events: &mut [u32]) {
@@ -61,14 +57,7 @@ impl InputLanes for NoiseLanes {
             scale_na: &self.scale_na,
         };
         if step.is_multiple_of(2) {
-            draw_pairs(
-                &lanes,
-                &mut self.streams,
-                &mut self.first,
-                &mut self.second,
-                current,
-                &mut self.spare,
-            );
+            draw_pairs(&lanes, &mut self.streams, current, &mut self.spare);
         } else {
             use_spares(&lanes, &self.spare, current);
         }
@@ -85,8 +74,6 @@ crate::dispatch!(
     fn draw_pairs = draw_pairs_generic(
         lanes: &Lanes<'_>,
         streams: &mut LaneStreams,
-        first: &mut [u64],
-        second: &mut [u64],
         current: &mut [f64],
         spare: &mut [f64],
     )
@@ -96,18 +83,17 @@ crate::dispatch!(
 fn draw_pairs_generic(
     lanes: &Lanes<'_>,
     streams: &mut LaneStreams,
-    first: &mut [u64],
-    second: &mut [u64],
     current: &mut [f64],
     spare: &mut [f64],
 ) {
     let n = current.len();
-    streams.next(&mut first[..n]);
-    streams.next(&mut second[..n]);
+    let [s0, s1, s2, s3] = streams.states(n);
     let (mu, scale, spare) = (&lanes.mu_na[..n], &lanes.scale_na[..n], &mut spare[..n]);
     for i in 0..n {
-        let u1 = 1.0 - to_uniform(first[i]);
-        let u2 = to_uniform(second[i]);
+        let first = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
+        let second = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
+        let u1 = 1.0 - to_uniform(first);
+        let u2 = to_uniform(second);
         let r = (-2.0 * ln(u1)).sqrt();
         let (s, c) = sin_cos_2pi(u2);
         current[i] = mu[i] + scale[i] * (r * c);
