@@ -89,6 +89,29 @@ impl PoissonTable {
     }
 }
 
+/// The CDF tables of a batch: consecutive lanes of one job share theirs.
+#[derive(Default)]
+struct Tables {
+    tables: Vec<PoissonTable>,
+    /// Mean of each table.
+    means: Vec<f64>,
+}
+
+impl Tables {
+    /// The index of the table for mean `lambda` (a new one unless the last table has it).
+    fn index_for(&mut self, lambda: f64) -> u32 {
+        if self.means.last() != Some(&lambda) {
+            self.tables.push(PoissonTable::new(lambda));
+            self.means.push(lambda);
+        }
+        (self.tables.len() - 1) as u32
+    }
+
+    fn get(&self, index: u32) -> &PoissonTable {
+        &self.tables[index as usize]
+    }
+}
+
 /// The CDF values the fast path compares against directly.
 const HEAD: usize = 4;
 
@@ -102,8 +125,7 @@ pub struct PoissonLanes {
     /// `F(0) .. F(HEAD - 1)` of each lane's table, one vector per k.
     head: [Vec<f64>; HEAD],
     table: Vec<u32>,
-    tables: Vec<PoissonTable>,
-    table_mean: Vec<f64>,
+    tables: Tables,
     streams: LaneStreams,
     raw: Vec<u64>,
 }
@@ -111,11 +133,8 @@ pub struct PoissonLanes {
 impl InputLanes for PoissonLanes {
     fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
         let s = Synapse::of(job);
-        if self.table_mean.last() != Some(&s.lambda) {
-            self.tables.push(PoissonTable::new(s.lambda));
-            self.table_mean.push(s.lambda);
-        }
-        let table = self.tables.last().expect("a table was pushed");
+        let index = self.tables.index_for(s.lambda);
+        let table = self.tables.get(index);
         for (k, head) in self.head.iter_mut().enumerate() {
             head.extend(std::iter::repeat_n(table.cdf(k), count));
         }
@@ -124,8 +143,7 @@ impl InputLanes for PoissonLanes {
         self.w_na.extend(rep(s.w_na));
         self.decay.extend(rep(s.decay));
         self.i_syn_na.extend(rep(0.0));
-        self.table
-            .extend(std::iter::repeat_n((self.tables.len() - 1) as u32, count));
+        self.table.extend(std::iter::repeat_n(index, count));
         let seed = job.seed();
         for neuron in first_neuron..first_neuron + count as u64 {
             self.streams.push(seed, neuron);
@@ -145,8 +163,10 @@ impl InputLanes for PoissonLanes {
         if rare {
             for (i, k) in events[..n].iter_mut().enumerate() {
                 if *k == HEAD as u32 {
-                    let table = &self.tables[self.table[i] as usize];
-                    *k = table.sample(to_uniform(self.raw[i]));
+                    *k = self
+                        .tables
+                        .get(self.table[i])
+                        .sample(to_uniform(self.raw[i]));
                 }
             }
         }
@@ -254,20 +274,14 @@ pub struct PoissonReference {
     decay: Vec<f64>,
     i_syn_na: Vec<f64>,
     table: Vec<u32>,
-    tables: Vec<PoissonTable>,
-    /// Mean of each table, to share a table between consecutive lanes of one job.
-    table_mean: Vec<f64>,
+    tables: Tables,
     rngs: Vec<Xoshiro256PlusPlus>,
 }
 
 impl InputLanes for PoissonReference {
     fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
         let s = Synapse::of(job);
-        if self.table_mean.last() != Some(&s.lambda) {
-            self.tables.push(PoissonTable::new(s.lambda));
-            self.table_mean.push(s.lambda);
-        }
-        let table = (self.tables.len() - 1) as u32;
+        let table = self.tables.index_for(s.lambda);
         let seed = job.seed();
         self.mu_na.extend(std::iter::repeat_n(s.mu_na, count));
         self.w_na.extend(std::iter::repeat_n(s.w_na, count));
@@ -282,7 +296,7 @@ impl InputLanes for PoissonReference {
     fn current(&mut self, _step: u64, current: &mut [f64], events: &mut [u32]) {
         for (i, out) in current.iter_mut().enumerate() {
             let u = rng::uniform(&mut self.rngs[i]);
-            let k = self.tables[self.table[i] as usize].sample(u);
+            let k = self.tables.get(self.table[i]).sample(u);
             events[i] = k;
             self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
             *out = self.mu_na[i] + self.i_syn_na[i];

@@ -37,6 +37,12 @@ fn write_spec(dir: &Path, text: &str) -> std::path::PathBuf {
     path
 }
 
+/// Runs `cmd`, expects exit status `code`, returns its stderr.
+fn stderr_of(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.assert().code(code).get_output().stderr.clone();
+    String::from_utf8(out).unwrap()
+}
+
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.assert().success().get_output().stdout.clone();
     String::from_utf8(out).unwrap()
@@ -162,14 +168,7 @@ fn existing_output_is_never_overwritten_without_force() {
     let spec = write_spec(dir.path(), SMALL);
     let out = dir.path().join("r.parquet");
     std::fs::write(&out, b"precious").unwrap();
-    let assert = lifsweep()
-        .arg("run")
-        .arg(&spec)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(lifsweep().arg("run").arg(&spec).arg("-o").arg(&out), 2);
     assert!(
         stderr.contains("already exists") && stderr.contains("--force"),
         "{stderr}"
@@ -193,28 +192,14 @@ fn bad_specs_exit_2_and_write_nothing() {
         dir.path(),
         "[[sweep]]\nmodel = \"noise\"\nmu_na = 1\nsigma_na = -1\n",
     );
-    let assert = lifsweep()
-        .arg("run")
-        .arg(&bad)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(lifsweep().arg("run").arg(&bad).arg("-o").arg(&out), 2);
     assert!(
         stderr.contains("line 4") && stderr.contains("sigma_na = -1"),
         "{stderr}"
     );
 
     let missing = dir.path().join("nope.toml");
-    let assert = lifsweep()
-        .arg("run")
-        .arg(&missing)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(lifsweep().arg("run").arg(&missing).arg("-o").arg(&out), 2);
     assert!(stderr.contains("nope.toml"), "{stderr}");
 
     lifsweep()
