@@ -94,10 +94,11 @@ fn cos_series(p2: f64) -> f64 {
 }
 
 /// Defines `$name`, which runs `$generic` compiled for the widest vector unit the CPU has
-/// (AVX-512, AVX2, or baseline x86-64), chosen at run time, so one portable binary is fast on
-/// every node of a cluster. `$generic` must be `#[inline(always)]`. The results are identical on
-/// every path: the target features only widen the vectors (Rust never fuses a multiply and an
-/// add into an FMA on its own), so a job gives the same bits on any x86-64 machine.
+/// (AVX-512, AVX2, or baseline x86-64), chosen at run time (see [`simd_level`]), so one portable
+/// binary is fast on every node of a cluster. `$generic` must be `#[inline(always)]`. The results
+/// are identical on every path: the target features only widen the vectors (Rust never fuses a
+/// multiply and an add into an FMA on its own), so a job gives the same bits on any x86-64
+/// machine; the tests check this by forcing each path with `LIFSWEEP_SIMD`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! dispatch {
@@ -115,13 +116,12 @@ macro_rules! dispatch {
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
                     $generic($($arg),*)
                 }
-                if $crate::fastmath::has_avx512() {
-                    // SAFETY: the CPU has AVX-512 F/DQ/VL/BW (detected at run time).
-                    return unsafe { avx512($($arg),*) };
-                }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU has AVX2 (detected at run time).
-                    return unsafe { avx2($($arg),*) };
+                match $crate::fastmath::simd_level() {
+                    // SAFETY: simd_level() reports AVX-512 only if the CPU has F/DQ/VL/BW.
+                    $crate::fastmath::SimdLevel::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: simd_level() reports AVX2 only if the CPU has it.
+                    $crate::fastmath::SimdLevel::Avx2 => return unsafe { avx2($($arg),*) },
+                    $crate::fastmath::SimdLevel::Baseline => {}
                 }
             }
             $generic($($arg),*)
@@ -129,13 +129,45 @@ macro_rules! dispatch {
     };
 }
 
-/// Whether the CPU has the AVX-512 subsets the vector paths use (cached by std).
+/// The vector unit the hot loops are compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SimdLevel {
+    Baseline,
+    Avx2,
+    Avx512,
+}
+
+/// The widest vector unit the CPU has (AVX-512 means F, DQ, VL and BW), lowered to
+/// `LIFSWEEP_SIMD` = `baseline` | `avx2` | `avx512` if that is set (never raised above what the
+/// CPU has). Read once per process.
+pub fn simd_level() -> SimdLevel {
+    static LEVEL: std::sync::OnceLock<SimdLevel> = std::sync::OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        let detected = detect();
+        let wanted = match std::env::var("LIFSWEEP_SIMD").as_deref() {
+            Ok("baseline") => SimdLevel::Baseline,
+            Ok("avx2") => SimdLevel::Avx2,
+            _ => SimdLevel::Avx512,
+        };
+        detected.min(wanted)
+    })
+}
+
 #[cfg(target_arch = "x86_64")]
-pub fn has_avx512() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512dq")
-        && std::arch::is_x86_feature_detected!("avx512vl")
-        && std::arch::is_x86_feature_detected!("avx512bw")
+fn detect() -> SimdLevel {
+    use std::arch::is_x86_feature_detected as has;
+    if has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw") {
+        SimdLevel::Avx512
+    } else if has!("avx2") {
+        SimdLevel::Avx2
+    } else {
+        SimdLevel::Baseline
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> SimdLevel {
+    SimdLevel::Baseline
 }
 
 #[cfg(test)]

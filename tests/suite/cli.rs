@@ -13,7 +13,8 @@ use super::common::worked_example;
 fn lifsweep() -> Command {
     let mut cmd = Command::cargo_bin("lifsweep").unwrap();
     cmd.env_remove("RAYON_NUM_THREADS")
-        .env_remove("SLURM_CPUS_PER_TASK");
+        .env_remove("SLURM_CPUS_PER_TASK")
+        .env_remove("LIFSWEEP_SIMD");
     cmd
 }
 
@@ -367,4 +368,33 @@ fn trace_follows_a_sweep_neuron_and_marks_spikes_and_events() {
         .args(["trace", "model=noise", "mu_na=[1,2]", "sigma_na=1"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn every_vector_path_writes_the_same_bytes() {
+    // The hot loops are compiled for AVX-512, AVX2 and baseline x86-64; LIFSWEEP_SIMD forces a
+    // narrower one. All four input models, Poisson counts beyond the vector head included.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "[neuron]\nt_ref_ms = 2.0\n[simulation]\nduration_ms = 200.0\nneurons = 300\n\
+         [[sweep]]\nmodel = \"noise\"\nmu_na = [1.2, 1.8]\nsigma_na = 0.7\n\
+         [[sweep]]\nmodel = \"poisson\"\nmu_na = 1.0\nrate_hz = [3000, 60000]\nw_na = 0.02\n\
+         tau_s_ms = 2\n[[sweep]]\nmodel = \"sine\"\nmu_na = 1.4\namp_na = 0.6\nperiod_ms = 33\n\
+         [[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 4, num = 300 }\nneurons = 1\n",
+    );
+    let run = |level: &str| {
+        let out = dir.path().join(format!("{level}.parquet"));
+        lifsweep()
+            .env("LIFSWEEP_SIMD", level)
+            .args(["run", "--quiet", "-o"])
+            .arg(&out)
+            .arg(&spec)
+            .assert()
+            .success();
+        std::fs::read(out).unwrap()
+    };
+    let widest = run("avx512");
+    assert_eq!(run("avx2"), widest);
+    assert_eq!(run("baseline"), widest);
 }
