@@ -46,17 +46,45 @@ pub fn euler(v_mv: f64, a: f64, e_l_mv: f64, r_mohm: f64, i_na: f64) -> f64 {
     v_mv + a * (e_l_mv - v_mv + r_mohm * i_na)
 }
 
+/// The constants of one neuron's step rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Constants {
+    /// The integrator's step coefficient, e.g. `dt / tau_m` for forward Euler.
+    a: f64,
+    e_l_mv: f64,
+    r_mohm: f64,
+    v_th_mv: f64,
+    v_reset_mv: f64,
+    /// `round(t_ref / dt)`.
+    refractory_steps: u32,
+}
+
+impl Constants {
+    fn of(job: &Job) -> Constants {
+        let p: &NeuronParams = &job.neuron;
+        Constants {
+            a: job.sim.integrator.coefficient(job.sim.dt_ms, p.tau_m_ms),
+            e_l_mv: p.e_l_mv,
+            r_mohm: p.r_mohm,
+            v_th_mv: p.v_th_mv,
+            v_reset_mv: p.v_reset_mv,
+            refractory_steps: job.refractory_steps(),
+        }
+    }
+}
+
 /// Membrane state and parameters of a population, one lane per neuron.
 #[derive(Default)]
 pub struct Membrane {
-    /// The integrator's step coefficient, e.g. `dt / tau_m` for forward Euler.
     a: Vec<f64>,
     e_l_mv: Vec<f64>,
     r_mohm: Vec<f64>,
     v_th_mv: Vec<f64>,
     v_reset_mv: Vec<f64>,
-    /// `round(t_ref / dt)`.
     refractory_steps: Vec<u32>,
+    /// The constants shared by every lane, when they are (the common case: a sweep over input
+    /// parameters); the step then reads 3 arrays instead of 9.
+    uniform: Option<Constants>,
     /// Membrane potential (mV) at the start of the next step.
     v_mv: Vec<f64>,
     /// Steps still to hold at reset.
@@ -66,19 +94,21 @@ pub struct Membrane {
 impl Membrane {
     /// Appends `count` neurons with the job's parameters, at rest (`V(0) = E_L`).
     pub fn push(&mut self, job: &Job, count: usize) {
-        let p: &NeuronParams = &job.neuron;
+        let c = Constants::of(job);
+        self.uniform = match (self.is_empty(), self.uniform) {
+            (true, _) => Some(c),
+            (false, Some(u)) if u == c => Some(u),
+            _ => None,
+        };
         let rep = |x: f64| std::iter::repeat_n(x, count);
-        self.a.extend(rep(job
-            .sim
-            .integrator
-            .coefficient(job.sim.dt_ms, p.tau_m_ms)));
-        self.e_l_mv.extend(rep(p.e_l_mv));
-        self.r_mohm.extend(rep(p.r_mohm));
-        self.v_th_mv.extend(rep(p.v_th_mv));
-        self.v_reset_mv.extend(rep(p.v_reset_mv));
+        self.a.extend(rep(c.a));
+        self.e_l_mv.extend(rep(c.e_l_mv));
+        self.r_mohm.extend(rep(c.r_mohm));
+        self.v_th_mv.extend(rep(c.v_th_mv));
+        self.v_reset_mv.extend(rep(c.v_reset_mv));
         self.refractory_steps
-            .extend(std::iter::repeat_n(job.refractory_steps(), count));
-        self.v_mv.extend(rep(p.e_l_mv));
+            .extend(std::iter::repeat_n(c.refractory_steps, count));
+        self.v_mv.extend(rep(c.e_l_mv));
         self.refractory_left.extend(std::iter::repeat_n(0, count));
     }
 
@@ -96,33 +126,48 @@ impl Membrane {
     }
 
     /// One step of MODEL.md's rule with input currents `current_na`; sets `spiked[i]` when lane
-    /// `i` crosses threshold in this step (a spike at time `t_{n+1}`).
+    /// `i` crosses threshold in this step (a spike at time `t_{n+1}`). With `v_sum`, first adds
+    /// each lane's `V(t_n)` to it (the statistics of a counted step, fused into the same pass).
     ///
     /// A refractory neuron stays at `V_reset` and counts down; otherwise V is updated by the
     /// job's integrator and, if `V >= V_th`, reset and held for `round(t_ref/dt)` steps.
-    pub fn step(&mut self, current_na: &[f64], spiked: &mut [bool]) {
+    pub fn step(&mut self, current_na: &[f64], spiked: &mut [bool], v_sum: Option<&mut [f64]>) {
         let n = self.len();
         assert!(current_na.len() == n && spiked.len() == n);
-        let p = Params {
-            a: &self.a,
-            e_l_mv: &self.e_l_mv,
-            r_mohm: &self.r_mohm,
-            v_th_mv: &self.v_th_mv,
-            v_reset_mv: &self.v_reset_mv,
-            refractory_steps: &self.refractory_steps,
-        };
-        step_lanes(
-            &p,
-            &mut self.v_mv,
-            &mut self.refractory_left,
-            current_na,
+        assert!(v_sum.as_ref().is_none_or(|s| s.len() == n));
+        let state = State {
+            v_mv: &mut self.v_mv,
+            refractory_left: &mut self.refractory_left,
             spiked,
-        );
+            v_sum,
+        };
+        match self.uniform {
+            Some(c) => step_uniform(&c, state, current_na),
+            None => {
+                let p = PerLane {
+                    a: &self.a,
+                    e_l_mv: &self.e_l_mv,
+                    r_mohm: &self.r_mohm,
+                    v_th_mv: &self.v_th_mv,
+                    v_reset_mv: &self.v_reset_mv,
+                    refractory_steps: &self.refractory_steps,
+                };
+                step_per_lane(&p, state, current_na)
+            }
+        }
     }
 }
 
-/// Per-lane parameters of [`step_lanes`].
-struct Params<'a> {
+/// What a step changes.
+struct State<'a> {
+    v_mv: &'a mut [f64],
+    refractory_left: &'a mut [u32],
+    spiked: &'a mut [bool],
+    v_sum: Option<&'a mut [f64]>,
+}
+
+/// Each lane's constants.
+struct PerLane<'a> {
     a: &'a [f64],
     e_l_mv: &'a [f64],
     r_mohm: &'a [f64],
@@ -131,57 +176,111 @@ struct Params<'a> {
     refractory_steps: &'a [u32],
 }
 
+/// Where the step finds lane `i`'s constants.
+trait LaneConstants {
+    fn at(&self, i: usize) -> Constants;
+}
+
+impl LaneConstants for Constants {
+    #[inline(always)]
+    fn at(&self, _i: usize) -> Constants {
+        *self
+    }
+}
+
+impl LaneConstants for PerLane<'_> {
+    #[inline(always)]
+    fn at(&self, i: usize) -> Constants {
+        Constants {
+            a: self.a[i],
+            e_l_mv: self.e_l_mv[i],
+            r_mohm: self.r_mohm[i],
+            v_th_mv: self.v_th_mv[i],
+            v_reset_mv: self.v_reset_mv[i],
+            refractory_steps: self.refractory_steps[i],
+        }
+    }
+}
+
 crate::dispatch!(
-    /// The step rule over all lanes, vectorized for the CPU.
-    fn step_lanes = step_lanes_generic(
-        p: &Params<'_>,
-        v_mv: &mut [f64],
-        refractory_left: &mut [u32],
-        current_na: &[f64],
-        spiked: &mut [bool],
-    )
+    /// The step rule over all lanes sharing one set of constants, vectorized for the CPU.
+    fn step_uniform = step_uniform_generic(c: &Constants, state: State<'_>, current_na: &[f64])
 );
 
-/// The step rule, written without branches so that it vectorizes: a held neuron keeps
-/// `V = V_reset` and counts down; a free one is updated and reset if it reaches threshold.
+crate::dispatch!(
+    /// The step rule over lanes with their own constants, vectorized for the CPU.
+    fn step_per_lane = step_per_lane_generic(p: &PerLane<'_>, state: State<'_>, current_na: &[f64])
+);
+
 #[inline(always)]
-fn step_lanes_generic(
-    p: &Params<'_>,
-    v_mv: &mut [f64],
-    refractory_left: &mut [u32],
-    current_na: &[f64],
-    spiked: &mut [bool],
-) {
-    let n = v_mv.len();
-    let (a, e_l, r, v_th, v_reset, steps) = (
-        &p.a[..n],
-        &p.e_l_mv[..n],
-        &p.r_mohm[..n],
-        &p.v_th_mv[..n],
-        &p.v_reset_mv[..n],
-        &p.refractory_steps[..n],
+fn step_uniform_generic(c: &Constants, state: State<'_>, current_na: &[f64]) {
+    step_lanes(c, state, current_na)
+}
+
+#[inline(always)]
+fn step_per_lane_generic(p: &PerLane<'_>, state: State<'_>, current_na: &[f64]) {
+    let n = current_na.len();
+    // Bounds known up front let the compiler drop the checks inside the loop.
+    assert!(p.a.len() >= n && p.e_l_mv.len() >= n && p.r_mohm.len() >= n);
+    assert!(p.v_th_mv.len() >= n && p.v_reset_mv.len() >= n && p.refractory_steps.len() >= n);
+    step_lanes(p, state, current_na)
+}
+
+#[inline(always)]
+fn step_lanes(p: &impl LaneConstants, state: State<'_>, current_na: &[f64]) {
+    let n = current_na.len();
+    let (v_mv, refr, spiked) = (
+        &mut state.v_mv[..n],
+        &mut state.refractory_left[..n],
+        &mut state.spiked[..n],
     );
-    let (refr, current, spiked) = (
-        &mut refractory_left[..n],
-        &current_na[..n],
-        &mut spiked[..n],
-    );
-    for i in 0..n {
-        let held = refr[i] > 0;
-        let v = euler(v_mv[i], a[i], e_l[i], r[i], current[i]);
-        let spike = !held & (v >= v_th[i]);
-        v_mv[i] = if spike {
-            v_reset[i]
-        } else if held {
-            v_mv[i]
-        } else {
-            v
-        };
-        refr[i] = if spike {
-            steps[i]
-        } else {
-            refr[i] - held as u32
-        };
-        spiked[i] = spike;
+    match state.v_sum {
+        Some(sum) => {
+            let sum = &mut sum[..n];
+            for i in 0..n {
+                sum[i] += v_mv[i];
+                rule(
+                    &p.at(i),
+                    &mut v_mv[i],
+                    &mut refr[i],
+                    current_na[i],
+                    &mut spiked[i],
+                );
+            }
+        }
+        None => {
+            for i in 0..n {
+                rule(
+                    &p.at(i),
+                    &mut v_mv[i],
+                    &mut refr[i],
+                    current_na[i],
+                    &mut spiked[i],
+                );
+            }
+        }
     }
+}
+
+/// The step rule for one lane, written without branches so that the loops vectorize: a held
+/// neuron keeps `V = V_reset` and counts down; a free one is updated and reset if it reaches
+/// threshold.
+#[inline(always)]
+fn rule(c: &Constants, v_mv: &mut f64, refr: &mut u32, i_na: f64, spiked: &mut bool) {
+    let held = *refr > 0;
+    let v = euler(*v_mv, c.a, c.e_l_mv, c.r_mohm, i_na);
+    let spike = !held & (v >= c.v_th_mv);
+    *v_mv = if spike {
+        c.v_reset_mv
+    } else if held {
+        *v_mv
+    } else {
+        v
+    };
+    *refr = if spike {
+        c.refractory_steps
+    } else {
+        *refr - held as u32
+    };
+    *spiked = spike;
 }

@@ -79,12 +79,11 @@ impl Batch {
     /// Step `n` for every lane: input current, membrane update, statistics.
     pub fn step(&mut self, n: u64) {
         let counting = n >= self.shape.warmup_steps;
-        if counting {
-            self.stats.add_v(self.membrane.v_mv());
-        }
         self.input
             .current(n, &mut self.current_na, &mut self.events);
-        self.membrane.step(&self.current_na, &mut self.spiked);
+        let v_sum = counting.then(|| self.stats.v_sum_mut());
+        self.membrane
+            .step(&self.current_na, &mut self.spiked, v_sum);
         if counting {
             self.stats.add_spikes(n, &self.spiked);
         }

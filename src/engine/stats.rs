@@ -21,18 +21,6 @@ pub struct LaneStats {
 
 const NONE: u64 = u64::MAX;
 
-crate::dispatch!(
-    /// `sum[i] += x[i]` over all lanes, vectorized for the CPU.
-    fn add_lanes = add_lanes_generic(sum: &mut [f64], x: &[f64])
-);
-
-#[inline(always)]
-fn add_lanes_generic(sum: &mut [f64], x: &[f64]) {
-    for (s, v) in sum.iter_mut().zip(x) {
-        *s += v;
-    }
-}
-
 impl LaneStats {
     pub fn push(&mut self, count: usize) {
         let n = self.spikes.len() + count;
@@ -44,9 +32,9 @@ impl LaneStats {
         self.v_sum.resize(n, 0.0);
     }
 
-    /// Adds the potentials `V(t_n)` of a counted step.
-    pub fn add_v(&mut self, v_mv: &[f64]) {
-        add_lanes(&mut self.v_sum, v_mv);
+    /// The per-lane sums of `V(t_n)` over counted steps, for the membrane step to add to.
+    pub fn v_sum_mut(&mut self) -> &mut [f64] {
+        &mut self.v_sum
     }
 
     /// Records the spikes of counted step `step`. Spikes are rare: groups of 32 lanes without
