@@ -36,8 +36,9 @@ pub const SEED_DERIVATION: &str = "1";
 
 /// The generator and transforms, written into every result file.
 pub const RNG_DESCRIPTION: &str = "Xoshiro256++ (rand_xoshiro 0.8), one stream per neuron seeded by \
-SplitMix64; uniforms = (u64 >> 11) * 2^-53; normals by Box-Muller, both of each pair used \
-(cosine on even steps, sine on odd); Poisson counts by inversion of the per-job CDF table";
+SplitMix64; uniforms = (u64 >> 11) * 2^-53; normals by Box-Muller (branch-free ln, sin, cos within a few \
+ulp of libm), both of each pair used (cosine on even steps, sine on odd); Poisson counts by \
+inversion of the per-job CDF table";
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
