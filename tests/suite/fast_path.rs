@@ -132,3 +132,42 @@ fn a_noise_job_agrees_with_its_reference_run() {
     );
     assert!((fast.mean_v_mv - reference.mean_v_mv).abs() < 1e-9);
 }
+
+/// Kolmogorov–Smirnov test of the fast path's Poisson counts against Poisson(rate*dt) at
+/// alpha = 0.001 (critical value 1.949/sqrt(n), conservative for a discrete law), for a mean
+/// below and above the vector head (k < 4).
+#[test]
+fn fast_poisson_counts_pass_kolmogorov_smirnov() {
+    for lambda in [0.4, 6.0] {
+        let mut job = Job::new(Model::Poisson);
+        for (k, v) in [
+            (ModelParam::Mu, 0.0),
+            (ModelParam::Rate, lambda / 0.1 * 1000.0),
+            (ModelParam::W, 0.1),
+            (ModelParam::TauS, 1.0),
+        ] {
+            job.input.set(k, Some(v));
+        }
+        job.sim.seed = 77;
+        let n_lanes = 200;
+        let mut input: Box<dyn InputLanes> = Box::<PoissonLanes>::default();
+        input.push(&job, 0, n_lanes);
+        let (mut current, mut events) = (vec![0.0; n_lanes], vec![0u32; n_lanes]);
+        let mut histogram = vec![0u64; 64];
+        for s in 0..1000 {
+            input.current(s, &mut current, &mut events);
+            for &k in &events {
+                histogram[k as usize] += 1;
+            }
+        }
+        let n = (n_lanes * 1000) as f64;
+        let (mut pmf, mut cdf, mut seen, mut d) = ((-lambda).exp(), 0.0, 0.0, 0.0f64);
+        for (k, &count) in histogram.iter().enumerate() {
+            cdf += pmf;
+            pmf *= lambda / (k as f64 + 1.0);
+            seen += count as f64;
+            d = d.max((seen / n - cdf).abs());
+        }
+        assert!(d < 1.949 / n.sqrt(), "lambda {lambda}: KS distance {d}");
+    }
+}
