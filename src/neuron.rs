@@ -235,30 +235,33 @@ fn step_lanes(p: &impl LaneConstants, state: State<'_>, current_na: &[f64]) {
         &mut state.spiked[..n],
     );
     match state.v_sum {
-        Some(sum) => {
-            let sum = &mut sum[..n];
-            for i in 0..n {
-                sum[i] += v_mv[i];
-                rule(
-                    &p.at(i),
-                    &mut v_mv[i],
-                    &mut refr[i],
-                    current_na[i],
-                    &mut spiked[i],
-                );
-            }
+        Some(sum) => step_loop::<true>(p, v_mv, refr, current_na, spiked, &mut sum[..n]),
+        None => step_loop::<false>(p, v_mv, refr, current_na, spiked, &mut []),
+    }
+}
+
+/// The loop over lanes; `SUM` (a compile-time constant, so each loop vectorizes without a
+/// test inside) adds each lane's `V(t_n)` to `v_sum` first.
+#[inline(always)]
+fn step_loop<const SUM: bool>(
+    p: &impl LaneConstants,
+    v_mv: &mut [f64],
+    refr: &mut [u32],
+    current_na: &[f64],
+    spiked: &mut [bool],
+    v_sum: &mut [f64],
+) {
+    for i in 0..v_mv.len() {
+        if SUM {
+            v_sum[i] += v_mv[i];
         }
-        None => {
-            for i in 0..n {
-                rule(
-                    &p.at(i),
-                    &mut v_mv[i],
-                    &mut refr[i],
-                    current_na[i],
-                    &mut spiked[i],
-                );
-            }
-        }
+        rule(
+            &p.at(i),
+            &mut v_mv[i],
+            &mut refr[i],
+            current_na[i],
+            &mut spiked[i],
+        );
     }
 }
 
