@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::output::{OutputExists, ProgressMode};
+use crate::output::{BadOutput, OutputExists, ProgressMode};
 use crate::plan::Plan;
 use crate::run::{RunOptions, run};
 use crate::spec::{Spec, SpecError};
@@ -89,7 +89,10 @@ pub fn main(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let usage = e.is::<SpecError>() || e.is::<UsageError>() || e.is::<OutputExists>();
+            let usage = e.is::<SpecError>()
+                || e.is::<UsageError>()
+                || e.is::<OutputExists>()
+                || e.is::<BadOutput>();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }

@@ -15,6 +15,11 @@ pub struct OutputExists {
     pub path: PathBuf,
 }
 
+/// The output path cannot be written (its folder is missing, it is a folder, ...).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadOutput(pub String);
+
 pub struct AtomicOutput {
     path: PathBuf,
     tmp: PathBuf,
@@ -26,7 +31,11 @@ impl AtomicOutput {
     /// Checks that `path` may be written and opens the temporary file beside it.
     pub fn create(path: &Path, force: bool) -> anyhow::Result<(AtomicOutput, File)> {
         if path.is_dir() {
-            anyhow::bail!("output {} is a directory; give a file name", path.display());
+            return Err(BadOutput(format!(
+                "-o {} is a directory; give a file name",
+                path.display()
+            ))
+            .into());
         }
         if !force && path.exists() {
             return Err(OutputExists {
@@ -36,11 +45,19 @@ impl AtomicOutput {
         }
         let name = path
             .file_name()
-            .ok_or_else(|| anyhow::anyhow!("output {} has no file name", path.display()))?;
+            .ok_or_else(|| BadOutput(format!("-o {} has no file name", path.display())))?;
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if !dir.is_dir() {
+            return Err(BadOutput(format!(
+                "-o {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            ))
+            .into());
+        }
         let tmp = dir.join(format!(
             ".{}.{}.partial",
             name.to_string_lossy(),

@@ -4,6 +4,6 @@ mod file;
 mod parquet;
 mod progress;
 
-pub use file::{AtomicOutput, OutputExists};
+pub use file::{AtomicOutput, BadOutput, OutputExists};
 pub use parquet::{ROW_GROUP_ROWS, ResultWriter, metadata, schema};
 pub use progress::{Progress, ProgressMode};

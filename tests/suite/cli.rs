@@ -217,6 +217,15 @@ fn bad_specs_exit_2_and_write_nothing() {
         .assert()
         .code(2);
     lifsweep().args(["run", "--bogus"]).assert().code(2);
+    let stderr = stderr_of(
+        lifsweep()
+            .arg("run")
+            .arg("-o")
+            .arg(dir.path().join("no/such/folder/r.parquet")),
+        2,
+    );
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    stderr_of(lifsweep().arg("run").arg("-o").arg(dir.path()), 2);
 
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
