@@ -11,9 +11,9 @@ use crate::spec::Spec;
 pub fn ns_per_neuron_step(model: Model) -> f64 {
     match model {
         Model::Constant => 0.8,
-        Model::Sine => 2.5,
-        Model::Noise => 2.9,
-        Model::Poisson => 2.05,
+        Model::Sine => 2.3,
+        Model::Noise => 2.6,
+        Model::Poisson => 1.7,
     }
 }
 
