@@ -36,10 +36,6 @@ impl Grid {
         self.len == 0
     }
 
-    pub fn blocks(&self) -> &[Block] {
-        &self.blocks
-    }
-
     /// Job `id` (`id < len()`).
     pub fn job(&self, id: u64) -> Job {
         assert!(

@@ -71,11 +71,6 @@ impl Model {
         self.params().iter().any(|s| s.param == param)
     }
 
-    /// Whether the model draws random numbers.
-    pub fn is_stochastic(self) -> bool {
-        matches!(self, Model::Noise | Model::Poisson)
-    }
-
     /// An empty population of this model's input.
     pub fn lanes(self) -> Box<dyn InputLanes> {
         match self {
