@@ -1,34 +1,11 @@
-//! Branch-free, vectorizable `ln` and `sin`/`cos` for the normal transform in the hot loop.
+//! Vectorizable `sin`/`cos` for the sine input's hot loop, and the run-time choice of vector unit
+//! ([`dispatch!`](crate::dispatch)) that every hot loop is compiled through.
 //!
-//! libm's functions cannot be vectorized by the compiler; these can (plain arithmetic and bit
-//! operations, no branches, no tables), and agree with libm to a few units in the last place on
-//! the arguments the Box–Muller transform uses. They are checked against std in the tests.
+//! libm's functions cannot be vectorized by the compiler; [`sin_cos_2pi`] can (plain arithmetic
+//! and bit operations, no branches, no tables), and agrees with libm to a few units in the last
+//! place. It is checked against std in the tests.
 
-use std::f64::consts::{FRAC_PI_4, LN_2, SQRT_2};
-
-/// Natural logarithm of a positive, finite, normal `x` (a few ulp).
-///
-/// `x = m 2^e` with `m` in [sqrt(1/2), sqrt(2)); `ln m = 2 atanh(s)`, `s = (m-1)/(m+1)`,
-/// `|s| <= 0.1716`, by its Taylor series to `s^21` (truncation < 1e-18).
-#[inline(always)]
-pub fn ln(x: f64) -> f64 {
-    let bits = x.to_bits();
-    // Exponent and mantissa in [1, 2).
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    // Move m into [sqrt(1/2), sqrt(2)).
-    let big = m >= SQRT_2;
-    m = if big { m * 0.5 } else { m };
-    e += big as i64;
-    let s = (m - 1.0) / (m + 1.0);
-    let s2 = s * s;
-    let mut p = 1.0 / 21.0;
-    for k in [19.0, 17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0] {
-        p = p * s2 + 1.0 / k;
-    }
-    p = p * s2 + 1.0;
-    e as f64 * LN_2 + 2.0 * s * p
-}
+use std::f64::consts::FRAC_PI_4;
 
 /// `(sin 2 pi u, cos 2 pi u)` for `u` in [0, 1) (a few ulp).
 ///
@@ -108,10 +85,12 @@ macro_rules! dispatch {
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
+                #[allow(clippy::too_many_arguments)]
                 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
                 unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
                     $generic($($arg),*)
                 }
+                #[allow(clippy::too_many_arguments)]
                 #[target_feature(enable = "avx2")]
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
                     $generic($($arg),*)
@@ -173,22 +152,6 @@ fn detect() -> SimdLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ln_matches_std() {
-        let mut worst: f64 = 0.0;
-        for i in 1..=200_000u64 {
-            // Uniforms in (0, 1] as the transform sees them, plus tiny ones.
-            let x = i as f64 / 200_000.0;
-            for y in [x, x * 1e-10, 1.0 - x * 1e-9] {
-                let (got, want) = (ln(y), y.ln());
-                let ulp = (want.abs() * f64::EPSILON).max(f64::MIN_POSITIVE);
-                worst = worst.max((got - want).abs() / ulp);
-            }
-        }
-        assert_eq!(ln(1.0), 0.0);
-        assert!(worst <= 4.0, "worst error {worst} ulp");
-    }
 
     #[test]
     fn sin_cos_match_std() {

@@ -1,21 +1,22 @@
 //! Gaussian white-noise input: `I_n = mu + sigma * sqrt(1 ms / dt) * xi_n`, `xi_n ~ N(0, 1)`.
 //!
 //! `sigma` is the amplitude at 1 ms resolution (MODEL.md); the `sqrt(1 ms / dt)` factor makes the
-//! membrane noise independent of `dt`. Each neuron draws its `xi_n` from its own stream, two at a
-//! time by Box–Muller: the cosine value on even steps, the sine value on the following odd step.
+//! membrane noise independent of `dt`. Each neuron draws its `xi_n` from its own stream, one per
+//! step, by rand_distr's ziggurat ([`rng::normal`]).
 //!
 //! [`NoiseLanes`] is the fast path: the neurons' streams advance in lockstep
-//! ([`rng::LaneStreams`]) and the transform uses the vectorizable `ln` and `sin`/`cos` of
-//! [`crate::fastmath`], compiled for the CPU's vector unit. [`NoiseReference`] is the plain
-//! scalar twin (rand_xoshiro's generator, std's `ln` and `sin_cos`), which the tests hold the fast
-//! path to: the same random numbers, normals equal to within a few ulp.
+//! ([`rng::LaneStreams`]) and the ziggurat's first try (a table look-up, a multiply and a
+//! compare, accepted 99.3% of the time) runs vectorized over all lanes; the few rejected lanes
+//! then finish their draw alone, from their own streams. [`NoiseReference`] is the plain scalar
+//! twin (rand_xoshiro's generator, one whole normal after another), which the tests hold the
+//! fast path to bit for bit.
 
+use rand_core::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{InputLanes, ModelParam, ParamSpec, required};
-use crate::fastmath::{ln, sin_cos_2pi};
 use crate::job::Job;
-use crate::rng::{self, LaneStreams, to_uniform, xoshiro_next};
+use crate::rng::{self, LaneStreams, first_try, normal_from, xoshiro_next};
 
 pub const PARAMS: &[ParamSpec] = &[required(ModelParam::Mu), required(ModelParam::Sigma)];
 
@@ -35,8 +36,10 @@ pub struct NoiseLanes {
     /// `sigma * sqrt(1 ms / dt)`, nA.
     scale_na: Vec<f64>,
     streams: LaneStreams,
-    /// The second normal of the pair drawn on the last even step.
-    spare: Vec<f64>,
+    /// Each lane's 64-bit number of this step, for a lane whose first try is rejected.
+    bits: Vec<u64>,
+    /// Whether the lane's first try was rejected this step (0 or 1).
+    rejected: Vec<u8>,
 }
 
 impl InputLanes for NoiseLanes {
@@ -45,74 +48,94 @@ impl InputLanes for NoiseLanes {
         let seed = job.seed();
         self.mu_na.extend(std::iter::repeat_n(mu, count));
         self.scale_na.extend(std::iter::repeat_n(scale, count));
-        self.spare.extend(std::iter::repeat_n(0.0, count));
+        self.bits.extend(std::iter::repeat_n(0, count));
+        self.rejected.extend(std::iter::repeat_n(0, count));
         for neuron in first_neuron..first_neuron + count as u64 {
             self.streams.push(seed, neuron);
         }
     }
 
-    fn current(&mut self, step: u64, current: &mut [f64], _events: &mut [u32]) {
-        let lanes = Lanes {
-            mu_na: &self.mu_na,
-            scale_na: &self.scale_na,
-        };
-        if step.is_multiple_of(2) {
-            draw_pairs(&lanes, &mut self.streams, current, &mut self.spare);
-        } else {
-            use_spares(&lanes, &self.spare, current);
+    fn current(&mut self, _step: u64, current: &mut [f64], _events: &mut [u32]) {
+        let n = current.len();
+        let (mu, scale) = (&self.mu_na[..n], &self.scale_na[..n]);
+        let [s0, s1, s2, s3] = self.streams.states(n);
+        let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
+        if first_tries(s0, s1, s2, s3, mu, scale, current, bits, rejected) {
+            for lane in marked(rejected) {
+                let z = normal_from(bits[lane], &mut self.streams.lane(lane));
+                current[lane] = mu[lane] + scale[lane] * z;
+            }
         }
     }
 }
 
-struct Lanes<'a> {
-    mu_na: &'a [f64],
-    scale_na: &'a [f64],
+/// The indices of the nonzero bytes of `marks`, found eight bytes at a time (about 1.5% of the
+/// lanes are marked in a step, so most words are zero).
+fn marked(marks: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let words = marks.chunks_exact(8);
+    let rest = words.remainder();
+    let mut last = [0u8; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    words
+        .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+        .chain(std::iter::once(u64::from_le_bytes(last)))
+        .enumerate()
+        .flat_map(|(w, mut bits)| {
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let byte = bits.trailing_zeros() as usize / 8;
+                    bits &= !(0xff << (8 * byte));
+                    8 * w + byte
+                })
+            })
+        })
 }
 
 crate::dispatch!(
-    /// Even steps: draw a Box–Muller pair per lane, use the cosine value, keep the sine value.
-    fn draw_pairs = draw_pairs_generic(
-        lanes: &Lanes<'_>,
-        streams: &mut LaneStreams,
+    /// Every lane's draw and first try: the current where accepted; the number and a mark
+    /// where rejected. Returns whether any lane was rejected. (Each array is its own argument
+    /// so that the compiler knows they do not overlap: it vectorizes without run-time overlap
+    /// checks, which it gives up on for this many arrays.)
+    #[allow(clippy::too_many_arguments)]
+    fn first_tries = first_tries_generic(
+        s0: &mut [u64],
+        s1: &mut [u64],
+        s2: &mut [u64],
+        s3: &mut [u64],
+        mu: &[f64],
+        scale: &[f64],
         current: &mut [f64],
-        spare: &mut [f64],
-    )
+        bits: &mut [u64],
+        rejected: &mut [u8],
+    ) -> bool
 );
 
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn draw_pairs_generic(
-    lanes: &Lanes<'_>,
-    streams: &mut LaneStreams,
+fn first_tries_generic(
+    s0: &mut [u64],
+    s1: &mut [u64],
+    s2: &mut [u64],
+    s3: &mut [u64],
+    mu: &[f64],
+    scale: &[f64],
     current: &mut [f64],
-    spare: &mut [f64],
-) {
+    bits: &mut [u64],
+    rejected: &mut [u8],
+) -> bool {
     let n = current.len();
-    let [s0, s1, s2, s3] = streams.states(n);
-    let (mu, scale, spare) = (&lanes.mu_na[..n], &lanes.scale_na[..n], &mut spare[..n]);
+    let (s0, s1, s2, s3) = (&mut s0[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]);
+    let (mu, scale, bits, rejected) = (&mu[..n], &scale[..n], &mut bits[..n], &mut rejected[..n]);
+    let mut any = 0u8;
     for i in 0..n {
-        let first = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
-        let second = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
-        let u1 = 1.0 - to_uniform(first);
-        let u2 = to_uniform(second);
-        let r = (-2.0 * ln(u1)).sqrt();
-        let (s, c) = sin_cos_2pi(u2);
-        current[i] = mu[i] + scale[i] * (r * c);
-        spare[i] = r * s;
+        let b = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
+        let (x, accepted) = first_try(b);
+        current[i] = mu[i] + scale[i] * x;
+        bits[i] = b;
+        rejected[i] = !accepted as u8;
+        any |= !accepted as u8;
     }
-}
-
-crate::dispatch!(
-    /// Odd steps: the sine value kept from the last even step.
-    fn use_spares = use_spares_generic(lanes: &Lanes<'_>, spare: &[f64], current: &mut [f64])
-);
-
-#[inline(always)]
-fn use_spares_generic(lanes: &Lanes<'_>, spare: &[f64], current: &mut [f64]) {
-    let n = current.len();
-    let (mu, scale, spare) = (&lanes.mu_na[..n], &lanes.scale_na[..n], &spare[..n]);
-    for i in 0..n {
-        current[i] = mu[i] + scale[i] * spare[i];
-    }
+    any != 0
 }
 
 /// The scalar reference (see the module docs).
@@ -121,7 +144,6 @@ pub struct NoiseReference {
     mu_na: Vec<f64>,
     scale_na: Vec<f64>,
     rngs: Vec<Xoshiro256PlusPlus>,
-    spare: Vec<f64>,
 }
 
 impl InputLanes for NoiseReference {
@@ -130,23 +152,16 @@ impl InputLanes for NoiseReference {
         let seed = job.seed();
         self.mu_na.extend(std::iter::repeat_n(mu, count));
         self.scale_na.extend(std::iter::repeat_n(scale, count));
-        self.spare.extend(std::iter::repeat_n(0.0, count));
         self.rngs.extend(
             (first_neuron..first_neuron + count as u64).map(|i| rng::neuron_stream(seed, i)),
         );
     }
 
-    fn current(&mut self, step: u64, current: &mut [f64], _events: &mut [u32]) {
-        if step.is_multiple_of(2) {
-            for (i, out) in current.iter_mut().enumerate() {
-                let (z0, z1) = rng::normal_pair(&mut self.rngs[i]);
-                self.spare[i] = z1;
-                *out = self.mu_na[i] + self.scale_na[i] * z0;
-            }
-        } else {
-            for (i, out) in current.iter_mut().enumerate() {
-                *out = self.mu_na[i] + self.scale_na[i] * self.spare[i];
-            }
+    fn current(&mut self, _step: u64, current: &mut [f64], _events: &mut [u32]) {
+        for (i, out) in current.iter_mut().enumerate() {
+            let rng = &mut self.rngs[i];
+            let z = rng::normal(&mut || rng.next_u64());
+            *out = self.mu_na[i] + self.scale_na[i] * z;
         }
     }
 }

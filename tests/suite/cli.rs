@@ -74,7 +74,7 @@ fn default_run_writes_parquet_with_the_design_columns() {
     assert_eq!(get("lifsweep.version").unwrap(), env!("CARGO_PKG_VERSION"));
     assert_eq!(get("lifsweep.spec").unwrap(), lifsweep::spec::DEFAULT_SPEC);
     assert!(get("lifsweep.rng").unwrap().contains("Xoshiro256++"));
-    assert_eq!(get("lifsweep.seed_derivation").unwrap(), "1");
+    assert_eq!(get("lifsweep.seed_derivation").unwrap(), "2");
 
     let schema = reader.schema().clone();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();

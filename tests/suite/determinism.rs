@@ -147,6 +147,8 @@ fn grid_order_is_blocks_then_axes_as_written_last_fastest() {
 
 /// Pins exact values so that a silent change of the random streams or the seed derivation is
 /// caught. If this fails on purpose, bump `rng::SEED_DERIVATION` and say so in the README.
+/// (Version 2 changed the normals from Box–Muller to the ziggurat: the noise rows 0, 3 and 300
+/// changed, the constant and Poisson rows 7 and 17 did not.)
 #[test]
 fn value_stability() {
     let spec = Spec::parse(MIXED).unwrap();
@@ -173,11 +175,11 @@ const PINNED_SEED: u64 = 5253539449583283769;
 const PINNED_FIRST_U64: u64 = 987121887172999300;
 /// (spikes, isis, mean_v_mv bits) of jobs 0, 3, 7, 17 and 300.
 const PINNED_ROWS: [(u64, u64, u64); 5] = [
-    (0, 0, 13857015437626572273),
-    (94, 13, 13856083762420850177),
+    (0, 0, 13857019812072451280),
+    (95, 4, 13856078365667512545),
     (0, 0, 13856422624508486629),
     (5629, 5329, 13856781922095338654),
-    (4, 3, 13856241997010270639),
+    (4, 3, 13856211690381093295),
 ];
 
 #[test]
