@@ -70,6 +70,38 @@ fn cos_series(p2: f64) -> f64 {
     1.0 - p2 * p
 }
 
+/// Calls `f` with the index of every set entry of a lane mask, in order. Fast when few are set
+/// (rejected normals, spikes): eight lanes are tested at a time, 32 at a time skipped.
+#[inline]
+pub fn for_each_set(mask: &[bool], mut f: impl FnMut(usize)) {
+    // SAFETY: a bool is one byte holding 0 or 1, a valid u8.
+    let bytes = unsafe { &*(mask as *const [bool] as *const [u8]) };
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 lanes"));
+    // Each set lane is bit 0 of its byte; `bits &= bits - 1` clears the lowest.
+    let mut visit = |first: usize, mut bits: u64| {
+        while bits != 0 {
+            f(first + bits.trailing_zeros() as usize / 8);
+            bits &= bits - 1;
+        }
+    };
+    let groups = bytes.chunks_exact(32);
+    let rest = groups.remainder();
+    for (g, group) in groups.enumerate() {
+        let w: [u64; 4] = std::array::from_fn(|k| word(&group[8 * k..8 * k + 8]));
+        if (w[0] | w[1] | w[2] | w[3]) != 0 {
+            for (k, &bits) in w.iter().enumerate() {
+                visit(32 * g + 8 * k, bits);
+            }
+        }
+    }
+    let first = bytes.len() - rest.len();
+    for (k, chunk) in rest.chunks(8).enumerate() {
+        let mut last = [0u8; 8];
+        last[..chunk.len()].copy_from_slice(chunk);
+        visit(first + 8 * k, u64::from_le_bytes(last));
+    }
+}
+
 /// Defines `$name`, which runs `$generic` compiled for the widest vector unit the CPU has
 /// (AVX-512, AVX2, or baseline x86-64), chosen at run time (see [`simd_level`]), so one portable
 /// binary is fast on every node of a cluster. `$generic` must be `#[inline(always)]`. The results
@@ -152,6 +184,19 @@ fn detect() -> SimdLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn for_each_set_visits_the_set_entries_in_order() {
+        for n in [0, 1, 7, 8, 9, 31, 32, 33, 64, 259] {
+            for density in [1, 3, 50] {
+                let mask: Vec<bool> = (0..n).map(|i| i % density == 0 || i % 8 == 7).collect();
+                let want: Vec<usize> = (0..n).filter(|&i| mask[i]).collect();
+                let mut got = Vec::new();
+                for_each_set(&mask, |i| got.push(i));
+                assert_eq!(got, want, "n = {n}, density {density}");
+            }
+        }
+    }
 
     #[test]
     fn sin_cos_match_std() {

@@ -37,17 +37,9 @@ impl LaneStats {
         &mut self.v_sum
     }
 
-    /// Records the spikes of counted step `step`. Spikes are rare: groups of 32 lanes without
-    /// one are skipped after a branch-free test.
+    /// Records the spikes of counted step `step` (rare: found eight lanes at a time).
     pub fn add_spikes(&mut self, step: u64, spiked: &[bool]) {
-        const GROUP: usize = 32;
-        for (g, group) in spiked.chunks(GROUP).enumerate() {
-            if group.iter().fold(false, |any, &s| any | s) {
-                for (j, _) in group.iter().enumerate().filter(|(_, s)| **s) {
-                    self.record(g * GROUP + j, step);
-                }
-            }
-        }
+        crate::fastmath::for_each_set(spiked, |i| self.record(i, step));
     }
 
     fn record(&mut self, i: usize, step: u64) {

@@ -15,6 +15,7 @@ use rand_core::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{InputLanes, ModelParam, ParamSpec, required};
+use crate::fastmath::for_each_set;
 use crate::job::Job;
 use crate::rng::{self, LaneStreams, first_try, normal_from, xoshiro_next};
 
@@ -38,8 +39,8 @@ pub struct NoiseLanes {
     streams: LaneStreams,
     /// Each lane's 64-bit number of this step, for a lane whose first try is rejected.
     bits: Vec<u64>,
-    /// Whether the lane's first try was rejected this step (0 or 1).
-    rejected: Vec<u8>,
+    /// Whether the lane's first try was rejected this step.
+    rejected: Vec<bool>,
 }
 
 impl InputLanes for NoiseLanes {
@@ -49,7 +50,7 @@ impl InputLanes for NoiseLanes {
         self.mu_na.extend(std::iter::repeat_n(mu, count));
         self.scale_na.extend(std::iter::repeat_n(scale, count));
         self.bits.extend(std::iter::repeat_n(0, count));
-        self.rejected.extend(std::iter::repeat_n(0, count));
+        self.rejected.extend(std::iter::repeat_n(false, count));
         for neuron in first_neuron..first_neuron + count as u64 {
             self.streams.push(seed, neuron);
         }
@@ -61,34 +62,13 @@ impl InputLanes for NoiseLanes {
         let [s0, s1, s2, s3] = self.streams.states(n);
         let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
         if first_tries(s0, s1, s2, s3, mu, scale, current, bits, rejected) {
-            for lane in marked(rejected) {
-                let z = normal_from(bits[lane], &mut self.streams.lane(lane));
+            let streams = &mut self.streams;
+            for_each_set(rejected, |lane| {
+                let z = normal_from(bits[lane], &mut streams.lane(lane));
                 current[lane] = mu[lane] + scale[lane] * z;
-            }
+            });
         }
     }
-}
-
-/// The indices of the nonzero bytes of `marks`, found eight bytes at a time (about 1.5% of the
-/// lanes are marked in a step, so most words are zero).
-fn marked(marks: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    let words = marks.chunks_exact(8);
-    let rest = words.remainder();
-    let mut last = [0u8; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    words
-        .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
-        .chain(std::iter::once(u64::from_le_bytes(last)))
-        .enumerate()
-        .flat_map(|(w, mut bits)| {
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let byte = bits.trailing_zeros() as usize / 8;
-                    bits &= !(0xff << (8 * byte));
-                    8 * w + byte
-                })
-            })
-        })
 }
 
 crate::dispatch!(
@@ -106,7 +86,7 @@ crate::dispatch!(
         scale: &[f64],
         current: &mut [f64],
         bits: &mut [u64],
-        rejected: &mut [u8],
+        rejected: &mut [bool],
     ) -> bool
 );
 
@@ -121,21 +101,21 @@ fn first_tries_generic(
     scale: &[f64],
     current: &mut [f64],
     bits: &mut [u64],
-    rejected: &mut [u8],
+    rejected: &mut [bool],
 ) -> bool {
     let n = current.len();
     let (s0, s1, s2, s3) = (&mut s0[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]);
     let (mu, scale, bits, rejected) = (&mu[..n], &scale[..n], &mut bits[..n], &mut rejected[..n]);
-    let mut any = 0u8;
+    let mut any = false;
     for i in 0..n {
         let b = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
         let (x, accepted) = first_try(b);
         current[i] = mu[i] + scale[i] * x;
         bits[i] = b;
-        rejected[i] = !accepted as u8;
-        any |= !accepted as u8;
+        rejected[i] = !accepted;
+        any |= !accepted;
     }
-    any != 0
+    any
 }
 
 /// The scalar reference (see the module docs).
