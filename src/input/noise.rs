@@ -64,7 +64,8 @@ impl InputLanes for NoiseLanes {
         if first_tries(s0, s1, s2, s3, mu, scale, current, bits, rejected) {
             let streams = &mut self.streams;
             for_each_set(rejected, |lane| {
-                let z = normal_from(bits[lane], &mut streams.lane(lane));
+                let z =
+                    streams.with_lane(lane, |rng| normal_from(bits[lane], &mut || rng.next_u64()));
                 current[lane] = mu[lane] + scale[lane] * z;
             });
         }

@@ -143,11 +143,14 @@ impl LaneStreams {
         }
     }
 
-    /// Lane `lane`'s stream as a scalar generator, for the rare draws one lane needs alone.
-    #[inline]
-    pub fn lane(&mut self, lane: usize) -> impl FnMut() -> u64 + '_ {
-        let [s0, s1, s2, s3] = self.states(lane + 1);
-        move || xoshiro_next(&mut s0[lane], &mut s1[lane], &mut s2[lane], &mut s3[lane])
+    /// Runs `f` with lane `lane`'s stream as a scalar generator (its state copied out and
+    /// back), for the rare draws one lane needs alone.
+    #[inline(always)]
+    pub fn with_lane<R>(&mut self, lane: usize, f: impl FnOnce(&mut LaneRng) -> R) -> R {
+        let mut rng = LaneRng([self.s0[lane], self.s1[lane], self.s2[lane], self.s3[lane]]);
+        let r = f(&mut rng);
+        [self.s0[lane], self.s1[lane], self.s2[lane], self.s3[lane]] = rng.0;
+        r
     }
 
     /// The state words of the first `n` lanes, for loops that draw inside their own body.
@@ -159,6 +162,17 @@ impl LaneStreams {
             &mut self.s2[..n],
             &mut self.s3[..n],
         ]
+    }
+}
+
+/// One lane's Xoshiro256++ state, taken out of [`LaneStreams`] (see [`LaneStreams::with_lane`]).
+pub struct LaneRng([u64; 4]);
+
+impl LaneRng {
+    #[inline(always)]
+    pub fn next_u64(&mut self) -> u64 {
+        let [s0, s1, s2, s3] = &mut self.0;
+        xoshiro_next(s0, s1, s2, s3)
     }
 }
 
@@ -292,11 +306,10 @@ mod tests {
         let mut all = vec![0; 3];
         lanes.next(&mut all);
         assert_eq!(all[1], reference.next_u64());
-        {
-            let mut one = lanes.lane(1);
-            assert_eq!(one(), reference.next_u64());
-            assert_eq!(one(), reference.next_u64());
-        }
+        lanes.with_lane(1, |one| {
+            assert_eq!(one.next_u64(), reference.next_u64());
+            assert_eq!(one.next_u64(), reference.next_u64());
+        });
         lanes.next(&mut all);
         assert_eq!(all[1], reference.next_u64());
     }

@@ -24,6 +24,7 @@ pub fn first_try(bits: u64) -> (f64, bool) {
 
 /// The normal number whose first 64-bit number is `bits`, drawing more from `next` if the first
 /// try is rejected.
+#[inline]
 pub fn normal_from(mut bits: u64, next: &mut impl FnMut() -> u64) -> f64 {
     loop {
         let (x, accepted) = first_try(bits);
