@@ -37,6 +37,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::input::ModelParam;
 use crate::job::Job;
 
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
 mod normal;
 mod ziggurat_tables;
 

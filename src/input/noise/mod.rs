@@ -11,6 +11,9 @@
 //! twin (rand_xoshiro's generator, one whole normal after another), which the tests hold the
 //! fast path to bit for bit.
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
 use rand_core::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -41,6 +44,8 @@ pub struct NoiseLanes {
     bits: Vec<u64>,
     /// Whether the lane's first try was rejected this step.
     rejected: Vec<bool>,
+    /// The lanes whose first try was rejected this step, in order (8 entries to spare).
+    rejects: Vec<u32>,
 }
 
 impl InputLanes for NoiseLanes {
@@ -51,30 +56,60 @@ impl InputLanes for NoiseLanes {
         self.scale_na.extend(std::iter::repeat_n(scale, count));
         self.bits.extend(std::iter::repeat_n(0, count));
         self.rejected.extend(std::iter::repeat_n(false, count));
+        self.rejects.resize(self.rejected.len() + 8, 0);
         for neuron in first_neuron..first_neuron + count as u64 {
             self.streams.push(seed, neuron);
         }
     }
 
     fn current(&mut self, _step: u64, current: &mut [f64], _events: &mut [u32]) {
-        let n = current.len();
-        let (mu, scale) = (&self.mu_na[..n], &self.scale_na[..n]);
-        let [s0, s1, s2, s3] = self.streams.states(n);
-        let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
-        if first_tries(s0, s1, s2, s3, mu, scale, current, bits, rejected) {
-            let streams = &mut self.streams;
-            for_each_set(rejected, |lane| {
-                let z =
-                    streams.with_lane(lane, |rng| normal_from(bits[lane], &mut || rng.next_u64()));
-                current[lane] = mu[lane] + scale[lane] * z;
-            });
+        let rejected = self.first_tries(current);
+        let (mu, scale, bits) = (&self.mu_na, &self.scale_na, &self.bits);
+        for &lane in &self.rejects[..rejected] {
+            let lane = lane as usize;
+            let z = self
+                .streams
+                .with_lane(lane, |rng| normal_from(bits[lane], &mut || rng.next_u64()));
+            current[lane] = mu[lane] + scale[lane] * z;
         }
     }
 }
 
+impl NoiseLanes {
+    /// Every lane's draw and first try (the current where accepted); returns the number of
+    /// rejected lanes, listed in `self.rejects`.
+    fn first_tries(&mut self, current: &mut [f64]) -> usize {
+        let n = current.len();
+        let (mu, scale) = (&self.mu_na[..n], &self.scale_na[..n]);
+        let [s0, s1, s2, s3] = self.streams.states(n);
+        #[cfg(target_arch = "x86_64")]
+        if crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512 {
+            let draws = avx512::Draws {
+                states: [s0, s1, s2, s3],
+                mu,
+                scale,
+                current,
+                bits: &mut self.bits,
+                rejects: &mut self.rejects,
+            };
+            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL and BW.
+            return unsafe { avx512::first_tries(draws) };
+        }
+        let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
+        let mut count = 0;
+        if first_tries(s0, s1, s2, s3, mu, scale, current, bits, rejected) {
+            for_each_set(rejected, |lane| {
+                self.rejects[count] = lane as u32;
+                count += 1;
+            });
+        }
+        count
+    }
+}
+
 crate::dispatch!(
-    /// Every lane's draw and first try: the current where accepted; the number and a mark
-    /// where rejected. Returns whether any lane was rejected. (Each array is its own argument
+    /// Every lane's draw and first try, portably (AVX2, baseline): the current where accepted;
+    /// the number and a mark where rejected. Returns whether any lane was rejected. (Each array is its own argument
     /// so that the compiler knows they do not overlap: it vectorizes without run-time overlap
     /// checks, which it gives up on for this many arrays.)
     #[allow(clippy::too_many_arguments)]
