@@ -43,15 +43,17 @@ impl Xoshiro8 {
     #[inline]
     #[target_feature(enable = "avx512f")]
     pub fn next(&mut self) -> __m512i {
-        let [s0, s1, s2, s3] = &mut self.0;
-        let out = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(*s0, *s3)), *s0);
-        let t = _mm512_slli_epi64::<17>(*s1);
-        *s2 = _mm512_xor_si512(*s2, *s0);
-        *s3 = _mm512_xor_si512(*s3, *s1);
-        *s1 = _mm512_xor_si512(*s1, *s2);
-        *s0 = _mm512_xor_si512(*s0, *s3);
-        *s2 = _mm512_xor_si512(*s2, t);
-        *s3 = _mm512_rol_epi64::<45>(*s3);
+        let [a0, a1, a2, a3] = self.0;
+        let out = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(a0, a3)), a0);
+        // The scalar update's six xors, as four: 0x96 is the truth table of x ^ y ^ z.
+        let t = _mm512_slli_epi64::<17>(a1);
+        let s3 = _mm512_xor_si512(a3, a1);
+        self.0 = [
+            _mm512_xor_si512(a0, s3),
+            _mm512_ternarylogic_epi64::<0x96>(a1, a2, a0),
+            _mm512_ternarylogic_epi64::<0x96>(a2, a0, t),
+            _mm512_rol_epi64::<45>(s3),
+        ];
         out
     }
 }
