@@ -70,17 +70,24 @@ impl Batch {
         self.current_na.resize(lanes, 0.0);
         self.events.resize(lanes, 0);
         self.spiked.resize(lanes, false);
+        if self.input.time_invariant() {
+            self.input
+                .current(0, &mut self.current_na, &mut self.events);
+        }
     }
 
     pub fn lanes(&self) -> usize {
         self.membrane.len()
     }
 
-    /// Step `n` for every lane: input current, membrane update, statistics.
+    /// Step `n` for every lane: input current (unless it never changes), membrane update,
+    /// statistics.
     pub fn step(&mut self, n: u64) {
         let counting = n >= self.shape.warmup_steps;
-        self.input
-            .current(n, &mut self.current_na, &mut self.events);
+        if !self.input.time_invariant() {
+            self.input
+                .current(n, &mut self.current_na, &mut self.events);
+        }
         let v_sum = counting.then(|| self.stats.v_sum_mut());
         self.membrane
             .step(&self.current_na, &mut self.spiked, v_sum);

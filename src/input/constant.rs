@@ -19,4 +19,8 @@ impl InputLanes for ConstantLanes {
     fn current(&mut self, _step: u64, current: &mut [f64], _events: &mut [u32]) {
         current.copy_from_slice(&self.mu_na);
     }
+
+    fn time_invariant(&self) -> bool {
+        true
+    }
 }

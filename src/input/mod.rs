@@ -100,6 +100,12 @@ pub trait InputLanes: Send {
     /// Writes each lane's input current of step `step` (nA) into `current`, and, for models with
     /// presynaptic events, the number of events of the step into `events`.
     fn current(&mut self, step: u64, current: &mut [f64], events: &mut [u32]);
+
+    /// Whether every step's currents are the same (no events), so that they need computing
+    /// only once, when lanes are added.
+    fn time_invariant(&self) -> bool {
+        false
+    }
 }
 
 /// Every input parameter of every model, in output column order.
