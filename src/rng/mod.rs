@@ -140,9 +140,7 @@ impl LaneStreams {
     #[inline(always)]
     pub fn next(&mut self, out: &mut [u64]) {
         let [s0, s1, s2, s3] = self.states(out.len());
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
-        }
+        next_lanes(s0, s1, s2, s3, out);
     }
 
     /// Runs `f` with lane `lane`'s stream as a scalar generator (its state copied out and
@@ -164,6 +162,18 @@ impl LaneStreams {
             &mut self.s2[..n],
             &mut self.s3[..n],
         ]
+    }
+}
+
+/// The loop of [`LaneStreams::next`]: each array is its own argument, so the compiler knows that
+/// they do not overlap and keeps each lane's state in registers for the whole update (with the
+/// arrays reached through one struct it reloads them after every store).
+#[inline(always)]
+fn next_lanes(s0: &mut [u64], s1: &mut [u64], s2: &mut [u64], s3: &mut [u64], out: &mut [u64]) {
+    let n = out.len();
+    let (s0, s1, s2, s3) = (&mut s0[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]);
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
     }
 }
 
