@@ -36,28 +36,32 @@ pub unsafe fn first_tries(d: Draws<'_>) -> usize {
     let mut count = 0;
     let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     let mut i = 0;
-    while i + 8 <= n {
-        // SAFETY: i + 8 <= n, within every array (asserted above); count <= i, so the list has
-        // room for the 8 entries stored at count.
-        unsafe {
-            let mut rng = Xoshiro8::load([&*s0, &*s1, &*s2, &*s3], i);
-            let bits = rng.next();
-            rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
-            let (x, accepted) = first_try8(bits);
-            let mu = _mm512_loadu_pd(d.mu.as_ptr().add(i));
-            let scale = _mm512_loadu_pd(d.scale.as_ptr().add(i));
-            _mm512_storeu_pd(
-                d.current.as_mut_ptr().add(i),
-                _mm512_add_pd(mu, _mm512_mul_pd(scale, x)),
-            );
-            _mm512_storeu_si512(d.bits.as_mut_ptr().add(i).cast(), bits);
-            let rejected = !accepted;
-            let listed = _mm256_maskz_compress_epi32(rejected, lanes);
-            _mm256_storeu_si256(d.rejects.as_mut_ptr().add(count).cast(), listed);
-            count += rejected.count_ones() as usize;
+    // Two blocks of eight lanes per round while they last, so that one block's chain (draw,
+    // gather, compare) overlaps the other's.
+    for blocks in [2, 1] {
+        while i + 8 * blocks <= n {
+            for _ in 0..blocks {
+                // SAFETY: i + 8 <= n, within every array (asserted above); count <= i, so the
+                // list has room for the 8 entries stored at count.
+                unsafe {
+                    let mut rng = Xoshiro8::load([&*s0, &*s1, &*s2, &*s3], i);
+                    let bits = rng.next();
+                    rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
+                    let (x, accepted) = first_try8(bits);
+                    let mu = _mm512_loadu_pd(d.mu.as_ptr().add(i));
+                    let scale = _mm512_loadu_pd(d.scale.as_ptr().add(i));
+                    let current = _mm512_add_pd(mu, _mm512_mul_pd(scale, x));
+                    _mm512_storeu_pd(d.current.as_mut_ptr().add(i), current);
+                    _mm512_storeu_si512(d.bits.as_mut_ptr().add(i).cast(), bits);
+                    let rejected = !accepted;
+                    let listed = _mm256_maskz_compress_epi32(rejected, lanes);
+                    _mm256_storeu_si256(d.rejects.as_mut_ptr().add(count).cast(), listed);
+                    count += rejected.count_ones() as usize;
+                }
+                lanes = _mm256_add_epi32(lanes, _mm256_set1_epi32(8));
+                i += 8;
+            }
         }
-        lanes = _mm256_add_epi32(lanes, _mm256_set1_epi32(8));
-        i += 8;
     }
     for j in i..n {
         let b = xoshiro_next(&mut s0[j], &mut s1[j], &mut s2[j], &mut s3[j]);
