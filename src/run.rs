@@ -59,7 +59,7 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
     let counters = Arc::new(Counters::default());
     let neuron_steps = spec.blocks.iter().map(|b| b.neuron_steps()).sum();
     let progress = Progress::start(opts.progress, counters.clone(), grid.len(), neuron_steps);
-    let mut writer = ResultWriter::new(std::io::BufWriter::new(file), &spec.text)?;
+    let mut writer = ResultWriter::new(std::io::BufWriter::new(file), &spec.text, grid.len())?;
     let mut spikes = 0u64;
     pool.install(|| {
         engine::run(&grid, &counters, |job, result| {
