@@ -251,10 +251,14 @@ impl<W: Write + Send> ResultWriter<W> {
         if self.rows.len() == 0 {
             return Ok(());
         }
-        let rows = std::mem::replace(&mut self.rows, Rows::with_capacity(self.capacity));
+        let rows = std::mem::take(&mut self.rows);
         let arrays = columns(&rows).into_iter().map(|(_, a)| a).collect();
+        drop(rows);
         let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
         self.writer.write(&batch)?;
+        drop(batch);
+        // The next buffer only once this one's memory is free (the peak stays one buffer).
+        self.rows = Rows::with_capacity(self.capacity);
         self.writer.flush()
     }
 
