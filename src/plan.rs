@@ -10,10 +10,10 @@ use crate::spec::Spec;
 /// 2-core AVX-512 development machine (see README "Performance"). Used only for estimates.
 pub fn ns_per_neuron_step(model: Model) -> f64 {
     match model {
-        Model::Constant => 0.8,
-        Model::Sine => 2.3,
-        Model::Noise => 2.6,
-        Model::Poisson => 1.7,
+        Model::Constant => 0.6,
+        Model::Sine => 2.4,
+        Model::Noise => 1.6,
+        Model::Poisson => 1.5,
     }
 }
 
