@@ -115,12 +115,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     progress: ProgressMode::detect(a.quiet),
                 },
             )?;
-            println!("{summary}");
+            print_out(summary)?;
         }
         Command::Plan(a) => {
             let spec = load_spec(a.spec.as_deref())?;
             print_warnings(&spec);
-            println!("{}", Plan::new(&spec, resolve_threads(a.threads)?));
+            print_out(Plan::new(&spec, resolve_threads(a.threads)?))?;
         }
         Command::Trace(a) => {
             let job = trace_job(&a)?;
@@ -133,10 +133,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 ))
                 .into());
             }
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            trace::write_trace(&job, a.neuron, &mut out)?;
-            out.flush()?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            quiet_if_closed(
+                trace::write_trace(&job, a.neuron, &mut out).and_then(|()| out.flush()),
+            )?;
         }
     }
     Ok(())
@@ -146,6 +146,21 @@ fn load_spec(path: Option<&Path>) -> Result<Spec, SpecError> {
     match path {
         Some(p) => Spec::from_file(p),
         None => Ok(Spec::default_sweep()),
+    }
+}
+
+/// Prints `text` and a newline on stdout.
+fn print_out(text: impl std::fmt::Display) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    quiet_if_closed(writeln!(out, "{text}").and_then(|()| out.flush()))
+}
+
+/// Output whose reader went away (`lifsweep trace ... | head`) just stops, as with any Unix
+/// tool: a broken pipe is not an error (the result file, if any, is already complete).
+fn quiet_if_closed(written: std::io::Result<()>) -> anyhow::Result<()> {
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
 

@@ -407,3 +407,30 @@ fn every_vector_path_writes_the_same_bytes() {
     assert_eq!(run("avx2"), widest);
     assert_eq!(run("baseline"), widest);
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    // `lifsweep trace ... | head -1`: the trace (100,001 lines) meets a closed pipe.
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("lifsweep"))
+        .args([
+            "trace",
+            "model=noise",
+            "mu_na=1.5",
+            "sigma_na=0.5",
+            "duration_ms=10000",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("t_ms,"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
