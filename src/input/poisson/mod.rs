@@ -12,6 +12,9 @@
 //! vector compares; larger counts search the table. [`PoissonReference`] is the scalar twin the
 //! tests compare with; both give the same counts from the same numbers.
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{InputLanes, ModelParam, ParamSpec, required};
@@ -128,6 +131,8 @@ pub struct PoissonLanes {
     tables: Tables,
     streams: LaneStreams,
     raw: Vec<u64>,
+    /// The lanes whose count needs the table this step (AVX-512 loop; 8 entries to spare).
+    rare: Vec<u32>,
 }
 
 impl InputLanes for PoissonLanes {
@@ -149,10 +154,42 @@ impl InputLanes for PoissonLanes {
             self.streams.push(seed, neuron);
         }
         self.raw.resize(self.mu_na.len(), 0);
+        self.rare.resize(self.mu_na.len() + 8, 0);
     }
 
     fn current(&mut self, _step: u64, current: &mut [f64], events: &mut [u32]) {
         let n = current.len();
+        #[cfg(target_arch = "x86_64")]
+        if n.is_multiple_of(8)
+            && crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512
+        {
+            let [f0, f1, f2, f3] = &self.head;
+            let step = avx512::Step {
+                states: self.streams.states(n),
+                head: [f0, f1, f2, f3],
+                w_na: &self.w_na,
+                decay: &self.decay,
+                mu_na: &self.mu_na,
+                i_syn_na: &mut self.i_syn_na,
+                raw: &mut self.raw,
+                events: &mut events[..n],
+                current,
+                rare: &mut self.rare,
+            };
+            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL and BW.
+            let rare = unsafe { avx512::draw_and_apply(step) };
+            for &lane in &self.rare[..rare] {
+                let i = lane as usize;
+                let k = self
+                    .tables
+                    .get(self.table[i])
+                    .sample(to_uniform(self.raw[i]));
+                events[i] = k;
+                self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
+                current[i] = self.mu_na[i] + self.i_syn_na[i];
+            }
+            return;
+        }
         let lanes = Lanes {
             head: &self.head,
             w_na: &self.w_na,

@@ -1,0 +1,83 @@
+//! The AVX-512 loop of [`PoissonLanes`](super::PoissonLanes), written with explicit vector
+//! instructions: draw, count against the CDF head and synapse in one pass, eight lanes at a
+//! time, with the same arithmetic as the portable loops. The rare lanes whose count needs the
+//! table (`k >= HEAD`) are listed as the loop goes (a compress per eight lanes) and left for the
+//! caller, synapse untouched.
+//!
+//! Runs only where the CPU has AVX-512 ([`crate::fastmath::simd_level`]).
+
+use std::arch::x86_64::*;
+
+use super::HEAD;
+use crate::rng::avx512::Xoshiro8;
+
+/// One step's arrays (see [`draw_and_apply`]).
+pub struct Step<'a> {
+    pub states: [&'a mut [u64]; 4],
+    pub head: [&'a [f64]; HEAD],
+    pub w_na: &'a [f64],
+    pub decay: &'a [f64],
+    pub mu_na: &'a [f64],
+    pub i_syn_na: &'a mut [f64],
+    pub raw: &'a mut [u64],
+    pub events: &'a mut [u32],
+    pub current: &'a mut [f64],
+    /// The lanes needing the table, in order; needs room for 8 more entries than lanes.
+    pub rare: &'a mut [u32],
+}
+
+/// Draws every lane's number (into `raw`) and count; for the lanes whose count is below
+/// `HEAD`, applies the synapse and writes the current. Returns the number of the other lanes,
+/// listed in `rare` (their `events` hold `HEAD`). Needs a multiple of 8 lanes.
+///
+/// # Safety
+/// The CPU has AVX-512F, DQ and VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,popcnt")]
+pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
+    let n = s.current.len();
+    let [s0, s1, s2, s3] = s.states;
+    assert!(n.is_multiple_of(8));
+    assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
+    assert!(s.head.iter().all(|h| h.len() >= n));
+    assert!(s.w_na.len() >= n && s.decay.len() >= n && s.mu_na.len() >= n);
+    assert!(s.i_syn_na.len() >= n && s.raw.len() >= n && s.events.len() >= n);
+    assert!(s.rare.len() >= n + 8);
+    let mut count = 0;
+    let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let scale = _mm512_set1_pd(1.0 / (1u64 << 53) as f64);
+    for i in (0..n).step_by(8) {
+        // SAFETY: i + 8 <= n, within every array (asserted above); count <= i, so the list has
+        // room for the 8 entries stored at count.
+        unsafe {
+            let mut rng = Xoshiro8::load([&*s0, &*s1, &*s2, &*s3], i);
+            let raw = rng.next();
+            rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
+            _mm512_storeu_si512(s.raw.as_mut_ptr().add(i).cast(), raw);
+            // to_uniform: the top 53 bits, exactly, times 2^-53.
+            let u = _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64::<11>(raw)), scale);
+            let mut k = _mm256_setzero_si256();
+            for f in s.head {
+                let below = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(u, _mm512_loadu_pd(f.as_ptr().add(i)));
+                k = _mm256_mask_add_epi32(k, below, k, _mm256_set1_epi32(1));
+            }
+            _mm256_storeu_si256(s.events.as_mut_ptr().add(i).cast(), k);
+            let rare = _mm256_cmpeq_epi32_mask(k, _mm256_set1_epi32(HEAD as i32));
+            // synapse_step: i_syn * decay + w * k, then the current mu + i_syn.
+            let i_syn = _mm512_loadu_pd(s.i_syn_na.as_ptr().add(i));
+            let decay = _mm512_loadu_pd(s.decay.as_ptr().add(i));
+            let w = _mm512_loadu_pd(s.w_na.as_ptr().add(i));
+            let i_syn = _mm512_add_pd(
+                _mm512_mul_pd(i_syn, decay),
+                _mm512_mul_pd(w, _mm512_cvtepi32_pd(k)),
+            );
+            _mm512_mask_storeu_pd(s.i_syn_na.as_mut_ptr().add(i), !rare, i_syn);
+            let mu = _mm512_loadu_pd(s.mu_na.as_ptr().add(i));
+            _mm512_storeu_pd(s.current.as_mut_ptr().add(i), _mm512_add_pd(mu, i_syn));
+            let listed = _mm256_maskz_compress_epi32(rare, lanes);
+            _mm256_storeu_si256(s.rare.as_mut_ptr().add(count).cast(), listed);
+            count += rare.count_ones() as usize;
+        }
+        lanes = _mm256_add_epi32(lanes, _mm256_set1_epi32(8));
+    }
+    count
+}
