@@ -6,7 +6,7 @@
 //!
 //! [`NoiseLanes`] is the fast path: the neurons' streams advance in lockstep
 //! ([`rng::LaneStreams`]) and the ziggurat's first try (a table look-up, a multiply and a
-//! compare, accepted 99.3% of the time) runs vectorized over all lanes; the few rejected lanes
+//! compare, accepted for 98.5% of draws) runs vectorized over all lanes; the few rejected lanes
 //! then finish their draw alone, from their own streams. [`NoiseReference`] is the plain scalar
 //! twin (rand_xoshiro's generator, one whole normal after another), which the tests hold the
 //! fast path to bit for bit.
@@ -109,9 +109,9 @@ impl NoiseLanes {
 
 crate::dispatch!(
     /// Every lane's draw and first try, portably (AVX2, baseline): the current where accepted;
-    /// the number and a mark where rejected. Returns whether any lane was rejected. (Each array is its own argument
-    /// so that the compiler knows they do not overlap: it vectorizes without run-time overlap
-    /// checks, which it gives up on for this many arrays.)
+    /// the number and a mark where rejected. Returns whether any lane was rejected. (Each array
+    /// is its own argument so that the compiler knows they do not overlap: it vectorizes without
+    /// run-time overlap checks, which it gives up on for this many arrays.)
     #[allow(clippy::too_many_arguments)]
     fn first_tries = first_tries_generic(
         s0: &mut [u64],
