@@ -6,8 +6,9 @@
 //! and a compare (exact in IEEE arithmetic, so every vector path agrees), which accepts 98.5% of
 //! draws (none in the top layer, whose `x_256` is 0). Otherwise [`normal_from`] finishes the draw
 //! the scalar way, with more numbers from the same stream: the wedge test against `exp(-x^2/2)`,
-//! the tail beyond `r = x_1` (Marsaglia 1964), or a fresh draw. A stream's normals therefore do not depend on how its neighbours fared, and
-//! a neuron's numbers stay its own whatever the batch around it.
+//! the tail beyond `r = x_1` (Marsaglia 1964), or a fresh draw. A stream's normals therefore do
+//! not depend on how its neighbours fared, and a neuron's numbers stay its own whatever the batch
+//! around it.
 
 use super::to_uniform;
 use super::ziggurat_tables::{ZIG_NORM_F as F, ZIG_NORM_R as R, ZIG_NORM_X as X};
