@@ -148,7 +148,7 @@ pub enum SimdLevel {
     Avx512,
 }
 
-/// The widest vector unit the CPU has (AVX-512 means F, DQ, VL and BW), lowered to
+/// The widest vector unit the CPU has (AVX-512 means F, DQ, VL and BW, with POPCNT), lowered to
 /// `LIFSWEEP_SIMD` = `baseline` | `avx2` | `avx512` if that is set (never raised above what the
 /// CPU has). Read once per process.
 pub fn simd_level() -> SimdLevel {
@@ -167,7 +167,9 @@ pub fn simd_level() -> SimdLevel {
 #[cfg(target_arch = "x86_64")]
 fn detect() -> SimdLevel {
     use std::arch::is_x86_feature_detected as has;
-    if has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw") {
+    // The hand-written AVX-512 loops also count bits with POPCNT (every AVX-512 CPU has it).
+    if has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw") && has!("popcnt")
+    {
         SimdLevel::Avx512
     } else if has!("avx2") {
         SimdLevel::Avx2

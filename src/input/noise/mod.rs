@@ -92,7 +92,7 @@ impl NoiseLanes {
                 bits: &mut self.bits,
                 rejects: &mut self.rejects,
             };
-            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL and BW.
+            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
             return unsafe { avx512::first_tries(draws) };
         }
         let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);

@@ -176,7 +176,7 @@ impl InputLanes for PoissonLanes {
                 current,
                 rare: &mut self.rare,
             };
-            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL and BW.
+            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
             let rare = unsafe { avx512::draw_and_apply(step) };
             for &lane in &self.rare[..rare] {
                 let i = lane as usize;
