@@ -25,7 +25,7 @@ pub struct Draws<'a> {
 /// `bits`; returns the number of rejected lanes, listed in `rejects`.
 ///
 /// # Safety
-/// The CPU has AVX-512F and AVX-512VL (and so POPCNT).
+/// The CPU has AVX-512F, AVX-512VL and POPCNT.
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
 pub unsafe fn first_tries(d: Draws<'_>) -> usize {
     let n = d.current.len();

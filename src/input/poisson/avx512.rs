@@ -31,7 +31,7 @@ pub struct Step<'a> {
 /// listed in `rare` (their `events` hold `HEAD`). Needs a multiple of 8 lanes.
 ///
 /// # Safety
-/// The CPU has AVX-512F, DQ and VL.
+/// The CPU has AVX-512F, DQ and VL, and POPCNT.
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,popcnt")]
 pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
     let n = s.current.len();
