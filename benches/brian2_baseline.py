@@ -3,6 +3,8 @@
 statistics, which favours Brian2). One workload and thread count per process.
 
 Usage: python benches/brian2_baseline.py W1|W2|W3 THREADS
+(in a virtual environment with `pip install brian2 "numpy<2.3"`: Brian2 2.9.0 fails to import
+with numpy 2.4, which removed ndarray.ptp; a C++ compiler must be on the PATH)
 Prints: workload, threads, compile seconds, run seconds (the simulation binary as a whole
 process, which is what the table compares) and neuron-steps per second of the run.
 

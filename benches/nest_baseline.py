@@ -3,6 +3,7 @@ nest-simulator`), MODEL.md's neuron as `iaf_psc_exp` (exact integration), spikes
 One workload and thread count per process.
 
 Usage: python benches/nest_baseline.py W1|W2|W3 THREADS [DURATION_MS]
+(in a virtual environment with `pip install nest-simulator`, a manylinux wheel)
 Prints the wall time of `nest.Simulate` (network construction not counted) and neuron-steps per
 second. DURATION_MS (default 1000) may be shortened for the slow workloads: the rate per
 neuron-step does not depend on it.
