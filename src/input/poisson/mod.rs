@@ -180,10 +180,7 @@ impl InputLanes for PoissonLanes {
             let rare = unsafe { avx512::draw_and_apply(step) };
             for &lane in &self.rare[..rare] {
                 let i = lane as usize;
-                let k = self
-                    .tables
-                    .get(self.table[i])
-                    .sample(to_uniform(self.raw[i]));
+                let k = self.count_from_table(i);
                 events[i] = k;
                 self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
                 current[i] = self.mu_na[i] + self.i_syn_na[i];
@@ -200,14 +197,20 @@ impl InputLanes for PoissonLanes {
         if rare {
             for (i, k) in events[..n].iter_mut().enumerate() {
                 if *k == HEAD as u32 {
-                    *k = self
-                        .tables
-                        .get(self.table[i])
-                        .sample(to_uniform(self.raw[i]));
+                    *k = self.count_from_table(i);
                 }
             }
         }
         apply_synapse(&lanes, &mut self.i_syn_na, events, current);
+    }
+}
+
+impl PoissonLanes {
+    /// Lane `i`'s count from its table, for a draw beyond the head (`k >= HEAD`).
+    fn count_from_table(&self, i: usize) -> u32 {
+        self.tables
+            .get(self.table[i])
+            .sample(to_uniform(self.raw[i]))
     }
 }
 
