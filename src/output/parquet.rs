@@ -22,8 +22,8 @@ use crate::job::{Job, Key, KeyValue as SpecValue, ValueKind};
 /// Rows per row group (and per Arrow batch handed to the writer).
 pub const ROW_GROUP_ROWS: usize = 65_536;
 
-/// Column-wise buffer of rows not yet written.
-#[derive(Default)]
+/// Column-wise buffer of rows not yet written (made by [`Rows::with_capacity`], which gives it
+/// one column per real-valued shared key).
 struct Rows {
     job_id: Vec<u64>,
     model: Vec<&'static str>,
@@ -85,9 +85,6 @@ impl Rows {
         for (col, p) in self.input.iter_mut().zip(ModelParam::ALL) {
             col.push(job.input.get(p));
         }
-        if self.shared.is_empty() {
-            self.shared = real_keys().map(|_| Vec::new()).collect();
-        }
         for (col, key) in self.shared.iter_mut().zip(real_keys()) {
             match key.get(job) {
                 Some(SpecValue::Real(x)) => col.push(x),
@@ -148,7 +145,6 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
     for (p, col) in ModelParam::ALL.iter().zip(&rows.input) {
         cols.push(nullable(p.key(), col));
     }
-    let empty = Vec::new();
     let mut shared = rows.shared.iter();
     for key in Key::SHARED {
         match key {
@@ -158,7 +154,10 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
                 cols.push(u64s("seed", &rows.seed));
                 cols.push(u64s("master_seed", &rows.master_seed));
             }
-            _ => cols.push(f64s(key.name(), shared.next().unwrap_or(&empty))),
+            _ => cols.push(f64s(
+                key.name(),
+                shared.next().expect("a column per real key"),
+            )),
         }
     }
     cols.extend([
@@ -182,7 +181,7 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
 /// The schema of a result file.
 pub fn schema() -> SchemaRef {
     Arc::new(Schema::new(
-        columns(&Rows::default())
+        columns(&Rows::with_capacity(0))
             .into_iter()
             .map(|(f, _)| f)
             .collect::<Vec<_>>(),
@@ -251,7 +250,7 @@ impl<W: Write + Send> ResultWriter<W> {
         if self.rows.len() == 0 {
             return Ok(());
         }
-        let rows = std::mem::take(&mut self.rows);
+        let rows = std::mem::replace(&mut self.rows, Rows::with_capacity(0));
         let arrays = columns(&rows).into_iter().map(|(_, a)| a).collect();
         drop(rows);
         let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
