@@ -267,23 +267,22 @@ fn step_loop<const SUM: bool>(
 
 /// The step rule for one lane, written without branches so that the loops vectorize: a held
 /// neuron keeps `V = V_reset` and counts down; a free one is updated and reset if it reaches
-/// threshold.
+/// threshold. (A held lane's `V_reset` is below `V_th`, which the spec enforces, so the threshold
+/// test needs no exception for it.)
 #[inline(always)]
 fn rule(c: &Constants, v_mv: &mut f64, refr: &mut u32, i_na: f64, spiked: &mut bool) {
     let held = *refr > 0;
-    let v = euler(*v_mv, c.a, c.e_l_mv, c.r_mohm, i_na);
-    let spike = !held & (v >= c.v_th_mv);
-    *v_mv = if spike {
-        c.v_reset_mv
-    } else if held {
+    let v = if held {
         *v_mv
     } else {
-        v
+        euler(*v_mv, c.a, c.e_l_mv, c.r_mohm, i_na)
     };
+    let spike = v >= c.v_th_mv;
+    *v_mv = if spike { c.v_reset_mv } else { v };
     *refr = if spike {
         c.refractory_steps
     } else {
-        *refr - held as u32
+        refr.saturating_sub(1)
     };
     *spiked = spike;
 }
