@@ -47,13 +47,12 @@ pub unsafe fn first_tries(d: Draws<'_>) -> usize {
                     let mut rng = Xoshiro8::load([&*s0, &*s1, &*s2, &*s3], i);
                     let bits = rng.next();
                     rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
-                    let (x, accepted) = first_try8(bits);
+                    let (x, rejected) = first_try8(bits);
                     let mu = _mm512_loadu_pd(d.mu.as_ptr().add(i));
                     let scale = _mm512_loadu_pd(d.scale.as_ptr().add(i));
                     let current = _mm512_add_pd(mu, _mm512_mul_pd(scale, x));
                     _mm512_storeu_pd(d.current.as_mut_ptr().add(i), current);
                     _mm512_storeu_si512(d.bits.as_mut_ptr().add(i).cast(), bits);
-                    let rejected = !accepted;
                     let listed = _mm256_maskz_compress_epi32(rejected, lanes);
                     _mm256_storeu_si256(d.rejects.as_mut_ptr().add(count).cast(), listed);
                     count += rejected.count_ones() as usize;
