@@ -119,7 +119,10 @@ mod tests {
                 let want = xoshiro_next(&mut s0[l], &mut s1[l], &mut s2[l], &mut s3[l]);
                 assert_eq!(out[l], want);
                 let (wx, wok) = first_try(want);
-                assert_eq!((x[l].to_bits(), rejected >> l & 1 == 0), (wx.to_bits(), wok));
+                assert_eq!(
+                    (x[l].to_bits(), rejected >> l & 1 == 0),
+                    (wx.to_bits(), wok)
+                );
             }
         }
     }

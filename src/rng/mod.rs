@@ -42,7 +42,7 @@ pub mod avx512;
 mod normal;
 mod ziggurat_tables;
 
-pub use normal::{first_try, normal, normal_from};
+pub use normal::{finish_rejected, first_try, normal, normal_from};
 
 /// Version of the seed derivation and streams above; written into every result file.
 pub const SEED_DERIVATION: &str = "2";
@@ -178,6 +178,7 @@ fn next_lanes(s0: &mut [u64], s1: &mut [u64], s2: &mut [u64], s3: &mut [u64], ou
 }
 
 /// One lane's Xoshiro256++ state, taken out of [`LaneStreams`] (see [`LaneStreams::with_lane`]).
+#[derive(Clone, Copy)]
 pub struct LaneRng([u64; 4]);
 
 impl LaneRng {
@@ -324,5 +325,27 @@ mod tests {
         });
         lanes.next(&mut all);
         assert_eq!(all[1], reference.next_u64());
+    }
+
+    #[test]
+    fn finishing_a_rejected_draw_is_normal_from() {
+        let mut lanes = LaneStreams::default();
+        lanes.push(5, 0);
+        let mut rejected = 0;
+        for _ in 0..3_000_000 {
+            lanes.with_lane(0, |rng| {
+                let bits = rng.next_u64();
+                if first_try(bits).1 {
+                    return;
+                }
+                rejected += 1;
+                let mut plain = *rng;
+                let want = normal_from(bits, &mut || plain.next_u64());
+                assert_eq!(finish_rejected(bits, rng).to_bits(), want.to_bits());
+                // The stream goes on from the same place.
+                assert_eq!(rng.next_u64(), plain.next_u64());
+            });
+        }
+        assert!(rejected > 40_000, "{rejected}");
     }
 }

@@ -11,8 +11,8 @@
 //! not depend on how its neighbours fared, and a neuron's numbers stay its own whatever the batch
 //! around it.
 
-use super::to_uniform;
 use super::ziggurat_tables::{ZIG_NORM_F as F, ZIG_NORM_R as R, ZIG_NORM_X as X};
+use super::{LaneRng, to_uniform};
 
 /// The layer and the candidate `x` of a 64-bit number, and whether `x` is accepted outright.
 #[inline(always)]
@@ -42,6 +42,31 @@ pub fn normal_from(mut bits: u64, next: &mut impl FnMut() -> u64) -> f64 {
             return x;
         }
         bits = next();
+    }
+}
+
+/// [`normal_from`] for a first number `bits` whose first try was rejected, drawing from `rng`: the
+/// same number, but the common outcomes (the wedge test settled by the squeeze; where it rejects,
+/// a fresh first try that is accepted) are chosen between without a branch, which the CPU would
+/// mispredict about every other time (the wedge test accepts 45% of candidates). Both are drawn
+/// from copies of the stream and the one that happened is kept; the rest (the base layer's
+/// tail, unsettled wedge tests, a second rejection: about one call in ten) go the scalar way.
+#[inline]
+pub fn finish_rejected(bits: u64, rng: &mut LaneRng) -> f64 {
+    let i = (bits & 0xff) as usize;
+    let (x, _) = first_try(bits);
+    let mut after_wedge = *rng;
+    let u = to_uniform(after_wedge.next_u64());
+    let mut after_retry = after_wedge;
+    let (x_retry, retry_accepted) = first_try(after_retry.next_u64());
+    match SQUEEZES[i].verdict(x, u) {
+        Some(accepted) if accepted | retry_accepted => {
+            let keep = (accepted as u64).wrapping_neg();
+            let pick = |a: u64, b: u64| (a & keep) | (b & !keep);
+            rng.0 = std::array::from_fn(|k| pick(after_wedge.0[k], after_retry.0[k]));
+            f64::from_bits(pick(x.to_bits(), x_retry.to_bits()))
+        }
+        _ => normal_from(bits, &mut || rng.next_u64()),
     }
 }
 

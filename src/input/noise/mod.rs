@@ -20,7 +20,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::{InputLanes, ModelParam, ParamSpec, required};
 use crate::fastmath::for_each_set;
 use crate::job::Job;
-use crate::rng::{self, LaneStreams, first_try, normal_from, xoshiro_next};
+use crate::rng::{self, LaneStreams, finish_rejected, first_try, xoshiro_next};
 
 pub const PARAMS: &[ParamSpec] = &[required(ModelParam::Mu), required(ModelParam::Sigma)];
 
@@ -69,7 +69,7 @@ impl InputLanes for NoiseLanes {
             let lane = lane as usize;
             let z = self
                 .streams
-                .with_lane(lane, |rng| normal_from(bits[lane], &mut || rng.next_u64()));
+                .with_lane(lane, |rng| finish_rejected(bits[lane], rng));
             current[lane] = mu[lane] + scale[lane] * z;
         }
     }
