@@ -14,6 +14,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use crate::engine::JobResult;
 use crate::input::ModelParam;
@@ -113,23 +114,24 @@ impl Rows {
 }
 
 /// The output columns, in order, with their data (the single definition of the schema).
-fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
-    let u64s = |name: &str, v: &[u64]| {
+fn columns(rows: Rows) -> Vec<(Field, ArrayRef)> {
+    // The buffers move into the arrays (no copy), except for the nullable ones.
+    let u64s = |name: &str, v: Vec<u64>| {
         (
             Field::new(name, DataType::UInt64, false),
-            Arc::new(UInt64Array::from(v.to_vec())) as ArrayRef,
+            Arc::new(UInt64Array::from(v)) as ArrayRef,
         )
     };
-    let f64s = |name: &str, v: &[f64]| {
+    let f64s = |name: &str, v: Vec<f64>| {
         (
             Field::new(name, DataType::Float64, false),
-            Arc::new(Float64Array::from(v.to_vec())) as ArrayRef,
+            Arc::new(Float64Array::from(v)) as ArrayRef,
         )
     };
-    let nullable = |name: &str, v: &[Option<f64>]| {
+    let nullable = |name: &str, v: Vec<Option<f64>>| {
         (
             Field::new(name, DataType::Float64, true),
-            Arc::new(Float64Array::from(v.to_vec())) as ArrayRef,
+            Arc::new(Float64Array::from(v)) as ArrayRef,
         )
     };
     let names = |name: &str, v: &[&str]| {
@@ -141,18 +143,19 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
         (Field::new(name, array.data_type().clone(), false), array)
     };
 
-    let mut cols = vec![u64s("job_id", &rows.job_id), names("model", &rows.model)];
-    for (p, col) in ModelParam::ALL.iter().zip(&rows.input) {
+    let mut cols = vec![u64s("job_id", rows.job_id), names("model", &rows.model)];
+    for (p, col) in ModelParam::ALL.iter().zip(rows.input) {
         cols.push(nullable(p.key(), col));
     }
-    let mut shared = rows.shared.iter();
+    let (mut neurons, mut seed, mut master_seed) = (rows.neurons, rows.seed, rows.master_seed);
+    let mut shared = rows.shared.into_iter();
     for key in Key::SHARED {
         match key {
             Key::Integrator => cols.push(names("integrator", &rows.integrator)),
-            Key::Neurons => cols.push(u64s("neurons", &rows.neurons)),
+            Key::Neurons => cols.push(u64s("neurons", std::mem::take(&mut neurons))),
             Key::Seed => {
-                cols.push(u64s("seed", &rows.seed));
-                cols.push(u64s("master_seed", &rows.master_seed));
+                cols.push(u64s("seed", std::mem::take(&mut seed)));
+                cols.push(u64s("master_seed", std::mem::take(&mut master_seed)));
             }
             _ => cols.push(f64s(
                 key.name(),
@@ -161,18 +164,18 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
         }
     }
     cols.extend([
-        u64s("spikes", &rows.spikes),
-        u64s("isis", &rows.isis),
-        f64s("firing_rate_hz", &rows.firing_rate_hz),
-        nullable("firing_rate_sem_hz", &rows.firing_rate_sem_hz),
-        f64s("mean_v_mv", &rows.mean_v_mv),
-        nullable("cv_isi", &rows.cv_isi),
-        nullable("fano", &rows.fano),
-        nullable("theory_rate_hz", &rows.theory_rate_hz),
-        nullable("theory_cv", &rows.theory_cv),
+        u64s("spikes", rows.spikes),
+        u64s("isis", rows.isis),
+        f64s("firing_rate_hz", rows.firing_rate_hz),
+        nullable("firing_rate_sem_hz", rows.firing_rate_sem_hz),
+        f64s("mean_v_mv", rows.mean_v_mv),
+        nullable("cv_isi", rows.cv_isi),
+        nullable("fano", rows.fano),
+        nullable("theory_rate_hz", rows.theory_rate_hz),
+        nullable("theory_cv", rows.theory_cv),
         (
             Field::new("theory_reliable", DataType::Boolean, true),
-            Arc::new(BooleanArray::from(rows.theory_reliable.clone())) as ArrayRef,
+            Arc::new(BooleanArray::from(rows.theory_reliable)) as ArrayRef,
         ),
     ]);
     cols
@@ -181,7 +184,7 @@ fn columns(rows: &Rows) -> Vec<(Field, ArrayRef)> {
 /// The schema of a result file.
 pub fn schema() -> SchemaRef {
     Arc::new(Schema::new(
-        columns(&Rows::with_capacity(0))
+        columns(Rows::with_capacity(0))
             .into_iter()
             .map(|(f, _)| f)
             .collect::<Vec<_>>(),
@@ -220,6 +223,12 @@ impl<W: Write + Send> ResultWriter<W> {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            // Dictionaries only for the two label columns: the numbers are mostly distinct, and
+            // where a grid repeats them zstd does better without (files 10-25% smaller, written
+            // faster: the dictionary look-ups were a sixth of a million-row run).
+            .set_dictionary_enabled(false)
+            .set_column_dictionary_enabled(ColumnPath::from("model"), true)
+            .set_column_dictionary_enabled(ColumnPath::from("integrator"), true)
             .set_key_value_metadata(Some(
                 metadata(spec_text)
                     .into_iter()
@@ -251,8 +260,7 @@ impl<W: Write + Send> ResultWriter<W> {
             return Ok(());
         }
         let rows = std::mem::replace(&mut self.rows, Rows::with_capacity(0));
-        let arrays = columns(&rows).into_iter().map(|(_, a)| a).collect();
-        drop(rows);
+        let arrays = columns(rows).into_iter().map(|(_, a)| a).collect();
         let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
         self.writer.write(&batch)?;
         drop(batch);

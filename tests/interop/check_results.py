@@ -43,6 +43,12 @@ def check(path):
     assert b"[[sweep]]" in meta[b"lifsweep.spec"]
     md = pq.ParquetFile(path).metadata
     assert md.row_group(0).column(1).compression == "ZSTD"
+    # Dictionary pages for the two label columns only (README "Output").
+    rg = md.row_group(0)
+    for i in range(rg.num_columns):
+        col = rg.column(i)
+        labels = col.path_in_schema in ("model", "integrator")
+        assert ("RLE_DICTIONARY" in col.encodings) == labels, (col.path_in_schema, col.encodings)
 
     # pandas: dtypes and null rules.
     df = pd.read_parquet(path)
