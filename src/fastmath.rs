@@ -71,35 +71,38 @@ fn cos_series(p2: f64) -> f64 {
 }
 
 /// Calls `f` with the index of every set entry of a lane mask, in order. Fast when few are set
-/// (rejected normals, spikes): eight lanes are tested at a time, 32 at a time skipped.
+/// (rejected normals, spikes): 64 lanes at a time are turned into a word of bits, whose set bits
+/// are then visited.
 #[inline]
 pub fn for_each_set(mask: &[bool], mut f: impl FnMut(usize)) {
-    // SAFETY: a bool is one byte holding 0 or 1, a valid u8.
-    let bytes = unsafe { &*(mask as *const [bool] as *const [u8]) };
-    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 lanes"));
-    // Each set lane is bit 0 of its byte; `bits &= bits - 1` clears the lowest.
-    let mut visit = |first: usize, mut bits: u64| {
+    for (w, lanes) in mask.chunks(64).enumerate() {
+        let mut bits = lane_bits(lanes);
         while bits != 0 {
-            f(first + bits.trailing_zeros() as usize / 8);
+            f(64 * w + bits.trailing_zeros() as usize);
             bits &= bits - 1;
         }
-    };
-    let groups = bytes.chunks_exact(32);
-    let rest = groups.remainder();
-    for (g, group) in groups.enumerate() {
-        let w: [u64; 4] = std::array::from_fn(|k| word(&group[8 * k..8 * k + 8]));
-        if (w[0] | w[1] | w[2] | w[3]) != 0 {
-            for (k, &bits) in w.iter().enumerate() {
-                visit(32 * g + 8 * k, bits);
-            }
-        }
     }
-    let first = bytes.len() - rest.len();
-    for (k, chunk) in rest.chunks(8).enumerate() {
-        let mut last = [0u8; 8];
-        last[..chunk.len()].copy_from_slice(chunk);
-        visit(first + 8 * k, u64::from_le_bytes(last));
+}
+
+/// The word whose bit `j` is `lanes[j]` (at most 64 lanes).
+#[inline(always)]
+fn lane_bits(lanes: &[bool]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if lanes.len() == 64 {
+        use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_slli_epi16};
+        // SSE2, part of every x86-64: a bool is the byte 0 or 1; shifting it to the byte's top
+        // bit lets one instruction collect 16 lanes.
+        let p = lanes.as_ptr().cast::<__m128i>();
+        return (0..4).fold(0, |bits, k| {
+            // SAFETY: 64 bytes from p are the 64 lanes (k < 4); every x86-64 CPU has SSE2.
+            let top = unsafe { _mm_movemask_epi8(_mm_slli_epi16::<7>(_mm_loadu_si128(p.add(k)))) };
+            bits | (top as u16 as u64) << (16 * k)
+        });
     }
+    lanes
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (j, &set)| bits | (set as u64) << j)
 }
 
 /// Defines `$name`, which runs `$generic` compiled for the widest vector unit the CPU has
