@@ -95,6 +95,13 @@ impl Membrane {
     /// Appends `count` neurons with the job's parameters, at rest (`V(0) = E_L`).
     pub fn push(&mut self, job: &Job, count: usize) {
         let c = Constants::of(job);
+        // The step rule relies on it (a held lane sits at V_reset and must not cross); the spec
+        // rejects any other sweep.
+        assert!(
+            c.v_reset_mv < c.v_th_mv,
+            "job {}: v_reset_mv must be below v_th_mv",
+            job.id
+        );
         self.uniform = match (self.is_empty(), self.uniform) {
             (true, _) => Some(c),
             (false, Some(u)) if u == c => Some(u),
