@@ -32,6 +32,7 @@ pub mod fastmath;
 pub mod grid;
 pub mod input;
 pub mod job;
+pub mod lanes;
 pub mod neuron;
 pub mod output;
 pub mod plan;

@@ -3,6 +3,7 @@
 //! all step neurons through [`Membrane::step`].
 
 use crate::job::{Job, NeuronParams};
+use crate::lanes::LaneVec;
 
 /// How the membrane equation is stepped.
 ///
@@ -76,19 +77,19 @@ impl Constants {
 /// Membrane state and parameters of a population, one lane per neuron.
 #[derive(Default)]
 pub struct Membrane {
-    a: Vec<f64>,
-    e_l_mv: Vec<f64>,
-    r_mohm: Vec<f64>,
-    v_th_mv: Vec<f64>,
-    v_reset_mv: Vec<f64>,
-    refractory_steps: Vec<u32>,
+    a: LaneVec<f64>,
+    e_l_mv: LaneVec<f64>,
+    r_mohm: LaneVec<f64>,
+    v_th_mv: LaneVec<f64>,
+    v_reset_mv: LaneVec<f64>,
+    refractory_steps: LaneVec<u32>,
     /// The constants shared by every lane, when they are (the common case: a sweep over input
     /// parameters); the step then reads 3 arrays instead of 9.
     uniform: Option<Constants>,
     /// Membrane potential (mV) at the start of the next step.
-    v_mv: Vec<f64>,
+    v_mv: LaneVec<f64>,
     /// Steps still to hold at reset.
-    refractory_left: Vec<u32>,
+    refractory_left: LaneVec<u32>,
 }
 
 impl Membrane {

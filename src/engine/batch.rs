@@ -4,6 +4,7 @@
 use super::stats::{LaneStats, SegmentStats};
 use crate::input::{InputLanes, Model};
 use crate::job::Job;
+use crate::lanes::LaneVec;
 use crate::neuron::Membrane;
 
 /// What jobs must share to be stepped together: model and step counts.
@@ -29,9 +30,9 @@ pub struct Batch {
     membrane: Membrane,
     input: Box<dyn InputLanes>,
     stats: LaneStats,
-    current_na: Vec<f64>,
-    events: Vec<u32>,
-    spiked: Vec<bool>,
+    current_na: LaneVec<f64>,
+    events: LaneVec<u32>,
+    spiked: LaneVec<bool>,
 }
 
 impl Batch {
@@ -48,9 +49,9 @@ impl Batch {
             membrane: Membrane::default(),
             input,
             stats: LaneStats::default(),
-            current_na: Vec::new(),
-            events: Vec::new(),
-            spiked: Vec::new(),
+            current_na: LaneVec::new(),
+            events: LaneVec::new(),
+            spiked: LaneVec::new(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! the potential, is folded neuron by neuron in neuron order.
 
 use crate::job::Job;
+use crate::lanes::LaneVec;
 
 /// Per-lane accumulators of a batch.
 #[derive(Default)]
@@ -16,7 +17,7 @@ pub struct LaneStats {
     isi_sum: Vec<u64>,
     /// Sum of squared intervals; fits u64 because the spec keeps a run below 2^32 steps.
     isi_sq: Vec<u64>,
-    v_sum: Vec<f64>,
+    v_sum: LaneVec<f64>,
 }
 
 const NONE: u64 = u64::MAX;

@@ -2,12 +2,13 @@
 
 use super::{InputLanes, ModelParam, ParamSpec, required};
 use crate::job::Job;
+use crate::lanes::LaneVec;
 
 pub const PARAMS: &[ParamSpec] = &[required(ModelParam::Mu)];
 
 #[derive(Default)]
 pub struct ConstantLanes {
-    mu_na: Vec<f64>,
+    mu_na: LaneVec<f64>,
 }
 
 impl InputLanes for ConstantLanes {

@@ -12,6 +12,7 @@
 use super::{InputLanes, ModelParam, ParamSpec, required};
 use crate::fastmath::sin_cos_2pi;
 use crate::job::Job;
+use crate::lanes::LaneVec;
 
 pub const PARAMS: &[ParamSpec] = &[
     required(ModelParam::Mu),
@@ -21,10 +22,10 @@ pub const PARAMS: &[ParamSpec] = &[
 
 #[derive(Default)]
 pub struct SineLanes {
-    mu_na: Vec<f64>,
-    amp_na: Vec<f64>,
-    period_ms: Vec<f64>,
-    dt_ms: Vec<f64>,
+    mu_na: LaneVec<f64>,
+    amp_na: LaneVec<f64>,
+    period_ms: LaneVec<f64>,
+    dt_ms: LaneVec<f64>,
     /// Consecutive lanes with the same parameters: (first lane, lanes, parameters).
     runs: Vec<(usize, usize, Sine)>,
 }

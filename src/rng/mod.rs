@@ -31,6 +31,7 @@
 //! (rand_xoshiro's SplitMix64 seeding), so a population can be cut into blocks of any size and
 //! spread over threads without changing a single number.
 
+use crate::lanes::LaneVec;
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -107,10 +108,10 @@ pub fn neuron_stream(job_seed: u64, neuron: u64) -> Xoshiro256PlusPlus {
 /// in the tests).
 #[derive(Clone, Debug, Default)]
 pub struct LaneStreams {
-    s0: Vec<u64>,
-    s1: Vec<u64>,
-    s2: Vec<u64>,
-    s3: Vec<u64>,
+    s0: LaneVec<u64>,
+    s1: LaneVec<u64>,
+    s2: LaneVec<u64>,
+    s3: LaneVec<u64>,
 }
 
 impl LaneStreams {

@@ -14,6 +14,7 @@
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 
+use crate::lanes::LaneVec;
 use rand_core::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -36,14 +37,14 @@ fn mean_and_scale(job: &Job) -> (f64, f64) {
 /// The fast path (see the module docs).
 #[derive(Default)]
 pub struct NoiseLanes {
-    mu_na: Vec<f64>,
+    mu_na: LaneVec<f64>,
     /// `sigma * sqrt(1 ms / dt)`, nA.
-    scale_na: Vec<f64>,
+    scale_na: LaneVec<f64>,
     streams: LaneStreams,
     /// Each lane's 64-bit number of this step, for a lane whose first try is rejected.
-    bits: Vec<u64>,
+    bits: LaneVec<u64>,
     /// Whether the lane's first try was rejected this step.
-    rejected: Vec<bool>,
+    rejected: LaneVec<bool>,
     /// The lanes whose first try was rejected this step, in order (8 entries to spare).
     rejects: Vec<u32>,
 }

@@ -15,6 +15,7 @@
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 
+use crate::lanes::LaneVec;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{InputLanes, ModelParam, ParamSpec, required};
@@ -121,16 +122,16 @@ const HEAD: usize = 4;
 /// The fast path (see the module docs).
 #[derive(Default)]
 pub struct PoissonLanes {
-    mu_na: Vec<f64>,
-    w_na: Vec<f64>,
-    decay: Vec<f64>,
-    i_syn_na: Vec<f64>,
+    mu_na: LaneVec<f64>,
+    w_na: LaneVec<f64>,
+    decay: LaneVec<f64>,
+    i_syn_na: LaneVec<f64>,
     /// `F(0) .. F(HEAD - 1)` of each lane's table, one vector per k.
-    head: [Vec<f64>; HEAD],
-    table: Vec<u32>,
+    head: [LaneVec<f64>; HEAD],
+    table: LaneVec<u32>,
     tables: Tables,
     streams: LaneStreams,
-    raw: Vec<u64>,
+    raw: LaneVec<u64>,
     /// The lanes whose count needs the table this step (AVX-512 loop; 8 entries to spare).
     rare: Vec<u32>,
 }
@@ -215,7 +216,7 @@ impl PoissonLanes {
 }
 
 struct Lanes<'a> {
-    head: &'a [Vec<f64>; HEAD],
+    head: &'a [LaneVec<f64>; HEAD],
     w_na: &'a [f64],
     decay: &'a [f64],
     mu_na: &'a [f64],

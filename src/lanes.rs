@@ -1,0 +1,143 @@
+//! [`LaneVec`]: the storage of a batch's per-lane arrays, aligned to cache lines.
+//!
+//! A `Vec<f64>` starts wherever the allocator puts it (16-byte aligned), so most AVX-512 loads
+//! and stores of eight lanes straddle two cache lines, and a straddling store costs about two.
+//! Lanes live in 64-byte lines here: every eight-lane block of a batch starts on a line.
+
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+
+/// One cache line of storage.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; 64]);
+
+/// Types a lane array may hold: plain numbers (any bit pattern of their size valid, or, for
+/// `bool`, only ever written with `bool`s over zeroed storage), smaller than a line.
+pub trait Lane: Copy + Default + std::fmt::Debug {}
+impl Lane for f64 {}
+impl Lane for u64 {}
+impl Lane for u32 {}
+impl Lane for bool {}
+
+/// A growable array whose storage starts on a 64-byte boundary; it dereferences to a slice.
+pub struct LaneVec<T: Lane> {
+    lines: Vec<Line>,
+    len: usize,
+    _items: PhantomData<T>,
+}
+
+impl<T: Lane> LaneVec<T> {
+    const PER_LINE: usize = 64 / size_of::<T>();
+
+    pub fn new() -> LaneVec<T> {
+        LaneVec {
+            lines: Vec::new(),
+            len: 0,
+            _items: PhantomData,
+        }
+    }
+
+    /// Makes the array `len` long, new entries `value`.
+    pub fn resize(&mut self, len: usize, value: T) {
+        // Fresh lines are zeroed, a valid value of every Lane type (false for bool).
+        self.lines
+            .resize(len.div_ceil(Self::PER_LINE), Line([0; 64]));
+        let old = self.len;
+        self.len = len;
+        if len > old {
+            self[old..].fill(value);
+        }
+    }
+
+    pub fn push(&mut self, value: T) {
+        self.resize(self.len + 1, value);
+    }
+}
+
+impl<T: Lane> Default for LaneVec<T> {
+    fn default() -> Self {
+        LaneVec::new()
+    }
+}
+
+impl<T: Lane> Clone for LaneVec<T> {
+    fn clone(&self) -> Self {
+        LaneVec {
+            lines: self.lines.clone(),
+            len: self.len,
+            _items: PhantomData,
+        }
+    }
+}
+
+impl<T: Lane> std::fmt::Debug for LaneVec<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T: Lane> Deref for LaneVec<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        // SAFETY: the lines hold at least `len` entries of T (resize keeps that), every one of
+        // them a valid T (zeroed, or written as T); a line's alignment (64) is a multiple of
+        // T's, and the borrow of self keeps the storage alive and unshared.
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<T>(), self.len) }
+    }
+}
+
+impl<T: Lane> DerefMut for LaneVec<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as in deref, with the unique borrow of self.
+        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast::<T>(), self.len) }
+    }
+}
+
+impl<T: Lane> Extend<T> for LaneVec<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.push(item);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lane_vec_is_an_aligned_growable_slice() {
+        let mut v = LaneVec::<f64>::new();
+        assert!(v.is_empty());
+        v.extend([1.0, 2.0, 3.0]);
+        v.resize(20, 7.5);
+        v.push(-1.0);
+        assert_eq!(v.len(), 21);
+        assert_eq!(v[..4], [1.0, 2.0, 3.0, 7.5]);
+        assert_eq!(v[20], -1.0);
+        v[5] = 0.25;
+        assert_eq!(v.iter().filter(|&&x| x == 7.5).count(), 16);
+        assert_eq!(v.as_ptr() as usize % 64, 0);
+        v.resize(2, 0.0);
+        assert_eq!(*v, [1.0, 2.0]);
+        v.resize(3, 9.0);
+        assert_eq!(
+            *v,
+            [1.0, 2.0, 9.0],
+            "entries past a shrink are written anew"
+        );
+        let mut flags = LaneVec::<bool>::new();
+        flags.resize(100, false);
+        flags[99] = true;
+        assert_eq!(flags.iter().filter(|&&b| b).count(), 1);
+        let words: LaneVec<u32> = {
+            let mut w = LaneVec::new();
+            w.extend(0..10u32);
+            w
+        };
+        assert_eq!(words.clone()[9], 9);
+        assert_eq!(format!("{:?}", &words.clone()[..3]), "[0, 1, 2]");
+    }
+}
