@@ -51,7 +51,12 @@ impl<T: Lane> LaneVec<T> {
     }
 
     pub fn push(&mut self, value: T) {
-        self.resize(self.len + 1, value);
+        if self.len == self.lines.len() * Self::PER_LINE {
+            self.lines.push(Line([0; 64]));
+        }
+        self.len += 1;
+        let last = self.len - 1;
+        self[last] = value;
     }
 }
 
@@ -97,6 +102,9 @@ impl<T: Lane> DerefMut for LaneVec<T> {
 
 impl<T: Lane> Extend<T> for LaneVec<T> {
     fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        let items = items.into_iter();
+        let wanted = (self.len + items.size_hint().0).div_ceil(Self::PER_LINE);
+        self.lines.reserve(wanted.saturating_sub(self.lines.len()));
         for item in items {
             self.push(item);
         }
