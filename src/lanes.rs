@@ -54,9 +54,15 @@ impl<T: Lane> LaneVec<T> {
         if self.len == self.lines.len() * Self::PER_LINE {
             self.lines.push(Line([0; 64]));
         }
+        // SAFETY: the lines have room for entry `len` (just checked), aligned for T.
+        unsafe {
+            self.lines
+                .as_mut_ptr()
+                .cast::<T>()
+                .add(self.len)
+                .write(value)
+        };
         self.len += 1;
-        let last = self.len - 1;
-        self[last] = value;
     }
 }
 
