@@ -12,13 +12,22 @@ use std::ops::{Deref, DerefMut};
 #[repr(C, align(64))]
 struct Line([u8; 64]);
 
-/// Types a lane array may hold: plain numbers (any bit pattern of their size valid, or, for
-/// `bool`, only ever written with `bool`s over zeroed storage), smaller than a line.
-pub trait Lane: Copy + Default + std::fmt::Debug {}
+/// Types a lane array may hold: plain numbers for which zeroed storage is a valid value (and,
+/// for `bool`, only ever written with `bool`s), smaller than a line. Sealed: the storage relies
+/// on it.
+pub trait Lane: sealed::Plain + Copy + std::fmt::Debug {}
 impl Lane for f64 {}
 impl Lane for u64 {}
 impl Lane for u32 {}
 impl Lane for bool {}
+
+mod sealed {
+    pub trait Plain {}
+    impl Plain for f64 {}
+    impl Plain for u64 {}
+    impl Plain for u32 {}
+    impl Plain for bool {}
+}
 
 /// A growable array whose storage starts on a 64-byte boundary; it dereferences to a slice.
 pub struct LaneVec<T: Lane> {
