@@ -31,12 +31,12 @@
 //! (rand_xoshiro's SplitMix64 seeding), so a population can be cut into blocks of any size and
 //! spread over threads without changing a single number.
 
-use crate::lanes::LaneVec;
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::input::ModelParam;
 use crate::job::Job;
+use crate::lanes::LaneVec;
 
 #[cfg(target_arch = "x86_64")]
 pub mod avx512;

@@ -14,13 +14,13 @@
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 
-use crate::lanes::LaneVec;
 use rand_core::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{InputLanes, ModelParam, ParamSpec, required};
 use crate::fastmath::for_each_set;
 use crate::job::Job;
+use crate::lanes::LaneVec;
 use crate::rng::{self, LaneStreams, finish_rejected, first_try, xoshiro_next};
 
 pub const PARAMS: &[ParamSpec] = &[required(ModelParam::Mu), required(ModelParam::Sigma)];

@@ -15,11 +15,11 @@
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 
-use crate::lanes::LaneVec;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{InputLanes, ModelParam, ParamSpec, required};
 use crate::job::Job;
+use crate::lanes::LaneVec;
 use crate::rng::{self, LaneStreams, to_uniform};
 
 pub const PARAMS: &[ParamSpec] = &[
