@@ -86,7 +86,7 @@ pub fn for_each_set(mask: &[bool], mut f: impl FnMut(usize)) {
 
 /// The word whose bit `j` is `lanes[j]` (at most 64 lanes).
 #[inline(always)]
-fn lane_bits(lanes: &[bool]) -> u64 {
+pub(crate) fn lane_bits(lanes: &[bool]) -> u64 {
     #[cfg(target_arch = "x86_64")]
     if lanes.len() == 64 {
         use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_slli_epi16};

@@ -3,6 +3,9 @@
 //! A `Vec<f64>` starts wherever the allocator puts it (16-byte aligned), so most AVX-512 loads
 //! and stores of eight lanes straddle two cache lines, and a straddling store costs about two.
 //! Lanes live in 64-byte lines here: every eight-lane block of a batch starts on a line.
+//!
+//! [`LaneBits`] holds one flag per lane as bits (the spikes of a step): a step's flags are
+//! visited a word of 64 lanes at a time, and a vector compare stores eight at once.
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -126,6 +129,65 @@ impl<T: Lane> Extend<T> for LaneVec<T> {
     }
 }
 
+/// One flag per lane, as bits: lane `i` is bit `i % 64` of word `i / 64`.
+#[derive(Clone, Debug, Default)]
+pub struct LaneBits {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl LaneBits {
+    /// Makes it `len` lanes long; all flags clear.
+    pub fn resize(&mut self, len: usize) {
+        self.words.clear();
+        self.words.resize(len.div_ceil(64), 0);
+        self.len = len;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, lane: usize) -> bool {
+        assert!(lane < self.len, "lane {lane} of {}", self.len);
+        self.words[lane / 64] >> (lane % 64) & 1 == 1
+    }
+
+    /// The flags as words (bits past the last lane are clear).
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+
+    /// The words, for a writer that keeps bits past the last lane clear.
+    pub fn words_mut(&mut self) -> &mut [u64] {
+        &mut self.words
+    }
+
+    /// Sets the flags to `flags` (one per lane).
+    pub fn set_from(&mut self, flags: &[bool]) {
+        assert_eq!(flags.len(), self.len);
+        for (word, lanes) in self.words.iter_mut().zip(flags.chunks(64)) {
+            *word = crate::fastmath::lane_bits(lanes);
+        }
+    }
+
+    /// Calls `f` with every set lane, in order.
+    #[inline]
+    pub fn for_each_set(&self, mut f: impl FnMut(usize)) {
+        for (w, &word) in self.words.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                f(64 * w + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +224,28 @@ mod tests {
         };
         assert_eq!(words.clone()[9], 9);
         assert_eq!(format!("{:?}", &words.clone()[..3]), "[0, 1, 2]");
+    }
+
+    #[test]
+    fn lane_bits_hold_one_flag_per_lane() {
+        for n in [0, 1, 8, 63, 64, 65, 130, 256] {
+            let flags: Vec<bool> = (0..n).map(|i| i % 3 == 0 || i == 64).collect();
+            let mut bits = LaneBits::default();
+            bits.resize(n);
+            assert_eq!(bits.len(), n);
+            assert!(bits.words().iter().all(|&w| w == 0));
+            bits.set_from(&flags);
+            assert!((0..n).all(|i| bits.get(i) == flags[i]), "n = {n}");
+            let mut set = Vec::new();
+            bits.for_each_set(|i| set.push(i));
+            assert_eq!(set, (0..n).filter(|&i| flags[i]).collect::<Vec<_>>());
+            if n % 64 != 0 {
+                assert_eq!(
+                    bits.words().last().unwrap() >> (n % 64),
+                    0,
+                    "no bits past the end"
+                );
+            }
+        }
     }
 }

@@ -31,7 +31,7 @@ pub fn write_trace(job: &Job, neuron: u64, out: &mut impl Write) -> std::io::Res
             batch.events()[0],
             u8::from(spike_now)
         )?;
-        spike_now = batch.spiked()[0];
+        spike_now = batch.spiked(0);
     }
     Ok(())
 }

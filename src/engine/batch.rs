@@ -4,7 +4,7 @@
 use super::stats::{LaneStats, SegmentStats};
 use crate::input::{InputLanes, Model};
 use crate::job::Job;
-use crate::lanes::LaneVec;
+use crate::lanes::{LaneBits, LaneVec};
 use crate::neuron::Membrane;
 
 /// What jobs must share to be stepped together: model and step counts.
@@ -32,7 +32,7 @@ pub struct Batch {
     stats: LaneStats,
     current_na: LaneVec<f64>,
     events: LaneVec<u32>,
-    spiked: LaneVec<bool>,
+    spiked: LaneBits,
 }
 
 impl Batch {
@@ -51,7 +51,7 @@ impl Batch {
             stats: LaneStats::default(),
             current_na: LaneVec::new(),
             events: LaneVec::new(),
-            spiked: LaneVec::new(),
+            spiked: LaneBits::default(),
         }
     }
 
@@ -70,7 +70,7 @@ impl Batch {
         let lanes = self.membrane.len();
         self.current_na.resize(lanes, 0.0);
         self.events.resize(lanes, 0);
-        self.spiked.resize(lanes, false);
+        self.spiked.resize(lanes);
         if self.input.time_invariant() {
             self.input
                 .current(0, &mut self.current_na, &mut self.events);
@@ -124,8 +124,8 @@ impl Batch {
         &self.events
     }
 
-    /// Which lanes spiked in the last step.
-    pub fn spiked(&self) -> &[bool] {
-        &self.spiked
+    /// Whether lane `lane` spiked in the last step.
+    pub fn spiked(&self, lane: usize) -> bool {
+        self.spiked.get(lane)
     }
 }

@@ -5,7 +5,7 @@
 //! the potential, is folded neuron by neuron in neuron order.
 
 use crate::job::Job;
-use crate::lanes::LaneVec;
+use crate::lanes::{LaneBits, LaneVec};
 
 /// Per-lane accumulators of a batch.
 #[derive(Default)]
@@ -38,9 +38,9 @@ impl LaneStats {
         &mut self.v_sum
     }
 
-    /// Records the spikes of counted step `step` (rare: found eight lanes at a time).
-    pub fn add_spikes(&mut self, step: u64, spiked: &[bool]) {
-        crate::fastmath::for_each_set(spiked, |i| self.record(i, step));
+    /// Records the spikes of counted step `step` (rare: found 64 lanes at a time).
+    pub fn add_spikes(&mut self, step: u64, spiked: &LaneBits) {
+        spiked.for_each_set(|i| self.record(i, step));
     }
 
     fn record(&mut self, i: usize, step: u64) {
@@ -184,7 +184,10 @@ mod tests {
         let mut s = LaneStats::default();
         s.push(spike_steps.len());
         for step in 0..1000 {
-            let spiked: Vec<bool> = spike_steps.iter().map(|t| t.contains(&step)).collect();
+            let flags: Vec<bool> = spike_steps.iter().map(|t| t.contains(&step)).collect();
+            let mut spiked = LaneBits::default();
+            spiked.resize(flags.len());
+            spiked.set_from(&flags);
             s.add_spikes(step, &spiked);
         }
         s

@@ -3,7 +3,10 @@
 //! all step neurons through [`Membrane::step`].
 
 use crate::job::{Job, NeuronParams};
-use crate::lanes::LaneVec;
+use crate::lanes::{LaneBits, LaneVec};
+
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 
 /// How the membrane equation is stepped.
 ///
@@ -88,8 +91,16 @@ pub struct Membrane {
     uniform: Option<Constants>,
     /// Membrane potential (mV) at the start of the next step.
     v_mv: LaneVec<f64>,
-    /// Steps still to hold at reset.
-    refractory_left: LaneVec<u32>,
+    /// The first step at which the lane is free again: it is held at reset while the step being
+    /// taken comes before it. (A compare with the clock costs fewer vector operations than a
+    /// countdown per lane.) A held lane's V is always V_reset, where its spike put it; the
+    /// AVX-512 kernel relies on that.
+    free_from: LaneVec<u64>,
+    /// Steps taken so far: the index of the next step.
+    clock: u64,
+    /// The spike flags of a step as the compiled loops write them (one bool per lane), before
+    /// they become bits.
+    flags: LaneVec<bool>,
 }
 
 impl Membrane {
@@ -117,7 +128,8 @@ impl Membrane {
         self.refractory_steps
             .extend(std::iter::repeat_n(c.refractory_steps, count));
         self.v_mv.extend(rep(c.e_l_mv));
-        self.refractory_left.extend(std::iter::repeat_n(0, count));
+        self.free_from.extend(std::iter::repeat_n(0, count));
+        self.flags.resize(self.v_mv.len(), false);
     }
 
     pub fn len(&self) -> usize {
@@ -133,24 +145,34 @@ impl Membrane {
         &self.v_mv
     }
 
-    /// One step of MODEL.md's rule with input currents `current_na`; sets `spiked[i]` when lane
-    /// `i` crosses threshold in this step (a spike at time `t_{n+1}`). With `v_sum`, first adds
-    /// each lane's `V(t_n)` to it (the statistics of a counted step, fused into the same pass).
+    /// One step of MODEL.md's rule with input currents `current_na`; sets lane `i`'s flag in
+    /// `spiked` if it crosses threshold in this step (a spike at time `t_{n+1}`), and clears the
+    /// others. With `v_sum`, first adds each lane's `V(t_n)` to it (the statistics of a counted
+    /// step, fused into the same pass).
     ///
-    /// A refractory neuron stays at `V_reset` and counts down; otherwise V is updated by the
-    /// job's integrator and, if `V >= V_th`, reset and held for `round(t_ref/dt)` steps.
-    pub fn step(&mut self, current_na: &[f64], spiked: &mut [bool], v_sum: Option<&mut [f64]>) {
+    /// A refractory neuron is held at `V_reset`; otherwise V is updated by the job's integrator
+    /// and, if `V >= V_th`, reset and held for the next `round(t_ref/dt)` steps.
+    pub fn step(&mut self, current_na: &[f64], spiked: &mut LaneBits, v_sum: Option<&mut [f64]>) {
         let n = self.len();
         assert!(current_na.len() == n && spiked.len() == n);
         assert!(v_sum.as_ref().is_none_or(|s| s.len() == n));
         let state = State {
             v_mv: &mut self.v_mv,
-            refractory_left: &mut self.refractory_left,
-            spiked,
+            free_from: &mut self.free_from,
+            now: self.clock,
             v_sum,
         };
+        self.clock += 1;
         match self.uniform {
-            Some(c) => step_uniform(&c, state, current_na),
+            #[cfg(target_arch = "x86_64")]
+            Some(c) if crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512 => {
+                // SAFETY: simd_level() reports AVX-512 only if the CPU has F/DQ/VL/BW.
+                unsafe { avx512::step_uniform(&c, state, current_na, spiked.words_mut()) }
+            }
+            Some(c) => {
+                step_uniform(&c, state, current_na, &mut self.flags);
+                spiked.set_from(&self.flags);
+            }
             None => {
                 let p = PerLane {
                     a: &self.a,
@@ -160,17 +182,19 @@ impl Membrane {
                     v_reset_mv: &self.v_reset_mv,
                     refractory_steps: &self.refractory_steps,
                 };
-                step_per_lane(&p, state, current_na)
+                step_per_lane(&p, state, current_na, &mut self.flags);
+                spiked.set_from(&self.flags);
             }
         }
     }
 }
 
-/// What a step changes.
+/// What a step changes (besides the spike flags).
 struct State<'a> {
     v_mv: &'a mut [f64],
-    refractory_left: &'a mut [u32],
-    spiked: &'a mut [bool],
+    free_from: &'a mut [u64],
+    /// The index of the step being taken.
+    now: u64,
     v_sum: Option<&'a mut [f64]>,
 }
 
@@ -212,39 +236,55 @@ impl LaneConstants for PerLane<'_> {
 
 crate::dispatch!(
     /// The step rule over all lanes sharing one set of constants, vectorized for the CPU.
-    fn step_uniform = step_uniform_generic(c: &Constants, state: State<'_>, current_na: &[f64])
+    fn step_uniform = step_uniform_generic(
+        c: &Constants,
+        state: State<'_>,
+        current_na: &[f64],
+        spiked: &mut [bool],
+    )
 );
 
 crate::dispatch!(
     /// The step rule over lanes with their own constants, vectorized for the CPU.
-    fn step_per_lane = step_per_lane_generic(p: &PerLane<'_>, state: State<'_>, current_na: &[f64])
+    fn step_per_lane = step_per_lane_generic(
+        p: &PerLane<'_>,
+        state: State<'_>,
+        current_na: &[f64],
+        spiked: &mut [bool],
+    )
 );
 
 #[inline(always)]
-fn step_uniform_generic(c: &Constants, state: State<'_>, current_na: &[f64]) {
-    step_lanes(c, state, current_na)
+fn step_uniform_generic(c: &Constants, state: State<'_>, current_na: &[f64], spiked: &mut [bool]) {
+    step_lanes(c, state, current_na, spiked)
 }
 
 #[inline(always)]
-fn step_per_lane_generic(p: &PerLane<'_>, state: State<'_>, current_na: &[f64]) {
+fn step_per_lane_generic(
+    p: &PerLane<'_>,
+    state: State<'_>,
+    current_na: &[f64],
+    spiked: &mut [bool],
+) {
     let n = current_na.len();
     // Bounds known up front let the compiler drop the checks inside the loop.
     assert!(p.a.len() >= n && p.e_l_mv.len() >= n && p.r_mohm.len() >= n);
     assert!(p.v_th_mv.len() >= n && p.v_reset_mv.len() >= n && p.refractory_steps.len() >= n);
-    step_lanes(p, state, current_na)
+    step_lanes(p, state, current_na, spiked)
 }
 
 #[inline(always)]
-fn step_lanes(p: &impl LaneConstants, state: State<'_>, current_na: &[f64]) {
+fn step_lanes(p: &impl LaneConstants, state: State<'_>, current_na: &[f64], spiked: &mut [bool]) {
     let n = current_na.len();
-    let (v_mv, refr, spiked) = (
+    let (v_mv, free_from, spiked) = (
         &mut state.v_mv[..n],
-        &mut state.refractory_left[..n],
-        &mut state.spiked[..n],
+        &mut state.free_from[..n],
+        &mut spiked[..n],
     );
+    let now = state.now;
     match state.v_sum {
-        Some(sum) => step_loop::<true>(p, v_mv, refr, current_na, spiked, &mut sum[..n]),
-        None => step_loop::<false>(p, v_mv, refr, current_na, spiked, &mut []),
+        Some(sum) => step_loop::<true>(p, now, v_mv, free_from, current_na, spiked, &mut sum[..n]),
+        None => step_loop::<false>(p, now, v_mv, free_from, current_na, spiked, &mut []),
     }
 }
 
@@ -253,8 +293,9 @@ fn step_lanes(p: &impl LaneConstants, state: State<'_>, current_na: &[f64]) {
 #[inline(always)]
 fn step_loop<const SUM: bool>(
     p: &impl LaneConstants,
+    now: u64,
     v_mv: &mut [f64],
-    refr: &mut [u32],
+    free_from: &mut [u64],
     current_na: &[f64],
     spiked: &mut [bool],
     v_sum: &mut [f64],
@@ -265,21 +306,29 @@ fn step_loop<const SUM: bool>(
         }
         rule(
             &p.at(i),
+            now,
             &mut v_mv[i],
-            &mut refr[i],
+            &mut free_from[i],
             current_na[i],
             &mut spiked[i],
         );
     }
 }
 
-/// The step rule for one lane, written without branches so that the loops vectorize: a held
-/// neuron keeps `V = V_reset` and counts down; a free one is updated and reset if it reaches
-/// threshold. (A held lane's `V_reset` is below `V_th`, which the spec enforces, so the threshold
-/// test needs no exception for it.)
+/// The step rule for one lane at step `now`, written without branches so that the loops
+/// vectorize: a held neuron keeps `V = V_reset`; a free one is updated and, if it reaches
+/// threshold, reset and held for the next `refractory_steps` steps. (A held lane's `V_reset` is
+/// below `V_th`, which the spec enforces, so the threshold test needs no exception for it.)
 #[inline(always)]
-fn rule(c: &Constants, v_mv: &mut f64, refr: &mut u32, i_na: f64, spiked: &mut bool) {
-    let held = *refr > 0;
+fn rule(
+    c: &Constants,
+    now: u64,
+    v_mv: &mut f64,
+    free_from: &mut u64,
+    i_na: f64,
+    spiked: &mut bool,
+) {
+    let held = *free_from > now;
     let v = if held {
         *v_mv
     } else {
@@ -287,10 +336,8 @@ fn rule(c: &Constants, v_mv: &mut f64, refr: &mut u32, i_na: f64, spiked: &mut b
     };
     let spike = v >= c.v_th_mv;
     *v_mv = if spike { c.v_reset_mv } else { v };
-    *refr = if spike {
-        c.refractory_steps
-    } else {
-        refr.saturating_sub(1)
-    };
+    if spike {
+        *free_from = now + 1 + u64::from(c.refractory_steps);
+    }
     *spiked = spike;
 }
