@@ -5,7 +5,7 @@ use super::stats::{LaneStats, SegmentStats};
 use crate::input::{InputLanes, Model};
 use crate::job::Job;
 use crate::lanes::{LaneBits, LaneVec};
-use crate::neuron::Membrane;
+use crate::neuron::{Input, Membrane};
 
 /// What jobs must share to be stepped together: model and step counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,8 @@ pub struct Batch {
     input: Box<dyn InputLanes>,
     stats: LaneStats,
     current_na: LaneVec<f64>,
+    /// `R I` per lane, when the input never changes (taken once, not every step).
+    drives_mv: LaneVec<f64>,
     events: LaneVec<u32>,
     spiked: LaneBits,
 }
@@ -50,6 +52,7 @@ impl Batch {
             input,
             stats: LaneStats::default(),
             current_na: LaneVec::new(),
+            drives_mv: LaneVec::new(),
             events: LaneVec::new(),
             spiked: LaneBits::default(),
         }
@@ -74,6 +77,8 @@ impl Batch {
         if self.input.time_invariant() {
             self.input
                 .current(0, &mut self.current_na, &mut self.events);
+            self.drives_mv.resize(lanes, 0.0);
+            self.membrane.drives(&self.current_na, &mut self.drives_mv);
         }
     }
 
@@ -85,13 +90,15 @@ impl Batch {
     /// statistics.
     pub fn step(&mut self, n: u64) {
         let counting = n >= self.shape.warmup_steps;
-        if !self.input.time_invariant() {
+        let input = if self.input.time_invariant() {
+            Input::Drives(&self.drives_mv)
+        } else {
             self.input
                 .current(n, &mut self.current_na, &mut self.events);
-        }
+            Input::Currents(&self.current_na)
+        };
         let v_sum = counting.then(|| self.stats.v_sum_mut());
-        self.membrane
-            .step(&self.current_na, &mut self.spiked, v_sum);
+        self.membrane.step(input, &mut self.spiked, v_sum);
         if counting {
             self.stats.add_spikes(n, &self.spiked);
         }

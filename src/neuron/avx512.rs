@@ -6,7 +6,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{Constants, State};
+use super::{Constants, Input, State};
 
 /// One step of every lane of `state` (see [`rule`](super::rule)).
 ///
@@ -16,38 +16,48 @@ use super::{Constants, State};
 pub unsafe fn step_uniform(
     c: &Constants,
     mut state: State<'_>,
-    current_na: &[f64],
+    input: Input<'_>,
     spiked: &mut [u64],
 ) {
-    let n = current_na.len();
+    let n = input.lanes().len();
     assert!(state.v_mv.len() >= n && state.free_from.len() >= n && spiked.len() * 64 >= n);
     let spiked = spiked.as_mut_ptr().cast::<u8>();
-    match state.v_sum.take() {
+    let sum = match state.v_sum.take() {
         Some(sum) => {
             assert!(sum.len() >= n);
-            // SAFETY: the bounds are checked above; the caller guarantees the CPU features.
-            unsafe { lanes::<true>(c, &state, current_na, spiked, sum.as_mut_ptr()) }
+            sum.as_mut_ptr()
         }
-        // SAFETY: as above (the sum pointer is never used).
-        None => unsafe { lanes::<false>(c, &state, current_na, spiked, std::ptr::null_mut()) },
+        None => std::ptr::null_mut(),
+    };
+    let s = &state;
+    // SAFETY: the bounds are checked above (the sum pointer is used only if not null); the
+    // caller guarantees the CPU features.
+    unsafe {
+        match (input, sum.is_null()) {
+            (Input::Currents(x), false) => lanes::<true, false>(c, s, x, spiked, sum),
+            (Input::Currents(x), true) => lanes::<false, false>(c, s, x, spiked, sum),
+            (Input::Drives(x), false) => lanes::<true, true>(c, s, x, spiked, sum),
+            (Input::Drives(x), true) => lanes::<false, true>(c, s, x, spiked, sum),
+        }
     }
 }
 
-/// The loop over blocks of eight lanes; `SUM` adds `V(t_n)` to `sum`.
+/// The loop over blocks of eight lanes; `SUM` adds `V(t_n)` to `sum`; `DRIVES` reads `x` as
+/// drives `R I`, not currents.
 ///
 /// # Safety
-/// AVX-512F/DQ/VL/BW; every array of `state`, and `sum` if `SUM`, hold `current_na.len()` lanes,
-/// and `spiked` has a byte (eight lanes' flags) for every eight lanes begun.
+/// AVX-512F/DQ/VL/BW; every array of `state`, and `sum` if `SUM`, hold `x.len()` lanes, and
+/// `spiked` has a byte (eight lanes' flags) for every eight lanes begun.
 #[inline]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
-unsafe fn lanes<const SUM: bool>(
+unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
     c: &Constants,
     s: &State<'_>,
-    current_na: &[f64],
+    x: &[f64],
     spiked: *mut u8,
     sum: *mut f64,
 ) {
-    let n = current_na.len();
+    let n = x.len();
     let k = Kernel {
         a: _mm512_set1_pd(c.a),
         e_l: _mm512_set1_pd(c.e_l_mv),
@@ -58,18 +68,18 @@ unsafe fn lanes<const SUM: bool>(
         free_again: _mm512_set1_epi64((s.now + 1 + u64::from(c.refractory_steps)) as i64),
         v_mv: s.v_mv.as_ptr().cast_mut(),
         free_from: s.free_from.as_ptr().cast_mut().cast(),
-        current_na: current_na.as_ptr(),
+        x: x.as_ptr(),
         spiked,
         sum,
     };
     let whole = n / 8 * 8;
     for i in (0..whole).step_by(8) {
         // SAFETY: lanes i..i + 8 exist (the caller's bounds).
-        unsafe { k.block::<SUM, false>(i, 0xff) };
+        unsafe { k.block::<SUM, DRIVES, false>(i, 0xff) };
     }
     if whole < n {
         // SAFETY: lanes whole..n exist; the mask keeps the others untouched.
-        unsafe { k.block::<SUM, true>(whole, (1u8 << (n - whole)) - 1) };
+        unsafe { k.block::<SUM, DRIVES, true>(whole, (1u8 << (n - whole)) - 1) };
     }
 }
 
@@ -84,7 +94,8 @@ struct Kernel {
     free_again: __m512i,
     v_mv: *mut f64,
     free_from: *mut i64,
-    current_na: *const f64,
+    /// Currents (nA) or drives `R I` (mV).
+    x: *const f64,
     /// Lane `i`'s flag is bit `i % 8` of byte `i / 8` (the bits of little-endian words).
     spiked: *mut u8,
     sum: *mut f64,
@@ -96,7 +107,11 @@ impl Kernel {
     /// # Safety
     /// AVX-512F/DQ/VL/BW; the lanes exist in every array.
     #[inline(always)]
-    unsafe fn block<const SUM: bool, const MASKED: bool>(&self, i: usize, m: __mmask8) {
+    unsafe fn block<const SUM: bool, const DRIVES: bool, const MASKED: bool>(
+        &self,
+        i: usize,
+        m: __mmask8,
+    ) {
         // SAFETY: the caller guarantees the lanes; masked-off lanes are neither read nor written.
         unsafe {
             let load = |p: *const f64| {
@@ -123,8 +138,9 @@ impl Kernel {
                 _mm512_loadu_epi64(self.free_from.add(i).cast())
             };
             let free = _mm512_cmple_epu64_mask(free_from, self.now);
-            // v + a ((E_L - v) + R I), as euler() computes it.
-            let ri = _mm512_mul_pd(self.r, load(self.current_na.add(i)));
+            // v + a ((E_L - v) + R I), as euler_driven() computes it.
+            let x = load(self.x.add(i));
+            let ri = if DRIVES { x } else { _mm512_mul_pd(self.r, x) };
             let drive = _mm512_add_pd(_mm512_sub_pd(self.e_l, v), ri);
             let v = _mm512_add_pd(v, _mm512_mul_pd(self.a, drive));
             // A held lane sits at V_reset (it got there by spiking), so one blend serves both:
@@ -143,7 +159,7 @@ impl Kernel {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Constants, State, step_uniform as compiled};
+    use super::super::{Constants, Input, State, step_uniform as compiled};
     use crate::fastmath::{SimdLevel, simd_level};
     use crate::lanes::LaneBits;
 
@@ -202,6 +218,12 @@ mod tests {
             for now in 0..40u64 {
                 let current_na: Vec<f64> = (0..n).map(|_| 8.0 * uniform() - 0.5).collect();
                 let with_sum = now % 3 != 0;
+                let drives: Vec<f64> = current_na.iter().map(|i| c.r_mohm * i).collect();
+                let input = if now % 2 == 0 {
+                    Input::Currents(&current_na)
+                } else {
+                    Input::Drives(&drives)
+                };
                 // Every flag starts set: the kernel must clear those that did not spike.
                 let mut fast_bits = LaneBits::default();
                 fast_bits.resize(n);
@@ -213,7 +235,7 @@ mod tests {
                     v_sum: with_sum.then_some(&mut fast.sum[..]),
                 };
                 // SAFETY: the CPU has AVX-512 (checked above).
-                unsafe { super::step_uniform(&c, s, &current_na, fast_bits.words_mut()) };
+                unsafe { super::step_uniform(&c, s, input, fast_bits.words_mut()) };
                 let mut flags = vec![true; n];
                 let s = State {
                     v_mv: &mut slow.v_mv,
@@ -221,7 +243,7 @@ mod tests {
                     now,
                     v_sum: with_sum.then_some(&mut slow.sum[..]),
                 };
-                compiled(&c, s, &current_na, &mut flags);
+                compiled(&c, s, input, &mut flags);
                 let mut slow_bits = LaneBits::default();
                 slow_bits.resize(n);
                 slow_bits.set_from(&flags);

@@ -47,7 +47,31 @@ impl Integrator {
 /// One step of `tau_m dV/dt = (E_L - V) + R I` with coefficient `a` (see [`Integrator`]).
 #[inline(always)]
 pub fn euler(v_mv: f64, a: f64, e_l_mv: f64, r_mohm: f64, i_na: f64) -> f64 {
-    v_mv + a * (e_l_mv - v_mv + r_mohm * i_na)
+    euler_driven(v_mv, a, e_l_mv, r_mohm * i_na)
+}
+
+/// [`euler`] with the drive `R I` (mV) already multiplied out (the same bits).
+#[inline(always)]
+pub fn euler_driven(v_mv: f64, a: f64, e_l_mv: f64, drive_mv: f64) -> f64 {
+    v_mv + a * (e_l_mv - v_mv + drive_mv)
+}
+
+/// What drives a step: input currents, or their drives `R I` when the input never changes (the
+/// product is then taken once per run instead of once per step; see [`Membrane::drives`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Input<'a> {
+    /// Input currents (nA), one per lane.
+    Currents(&'a [f64]),
+    /// `R I` (mV), one per lane.
+    Drives(&'a [f64]),
+}
+
+impl Input<'_> {
+    fn lanes(&self) -> &[f64] {
+        match *self {
+            Input::Currents(x) | Input::Drives(x) => x,
+        }
+    }
 }
 
 /// The constants of one neuron's step rule.
@@ -145,16 +169,24 @@ impl Membrane {
         &self.v_mv
     }
 
-    /// One step of MODEL.md's rule with input currents `current_na`; sets lane `i`'s flag in
+    /// Writes each lane's drive `R I` (mV) for currents `current_na` into `drives`.
+    pub fn drives(&self, current_na: &[f64], drives: &mut [f64]) {
+        assert!(current_na.len() == self.len() && drives.len() == self.len());
+        for ((d, &i), &r) in drives.iter_mut().zip(current_na).zip(self.r_mohm.iter()) {
+            *d = r * i;
+        }
+    }
+
+    /// One step of MODEL.md's rule driven by `input`; sets lane `i`'s flag in
     /// `spiked` if it crosses threshold in this step (a spike at time `t_{n+1}`), and clears the
     /// others. With `v_sum`, first adds each lane's `V(t_n)` to it (the statistics of a counted
     /// step, fused into the same pass).
     ///
     /// A refractory neuron is held at `V_reset`; otherwise V is updated by the job's integrator
     /// and, if `V >= V_th`, reset and held for the next `round(t_ref/dt)` steps.
-    pub fn step(&mut self, current_na: &[f64], spiked: &mut LaneBits, v_sum: Option<&mut [f64]>) {
+    pub fn step(&mut self, input: Input<'_>, spiked: &mut LaneBits, v_sum: Option<&mut [f64]>) {
         let n = self.len();
-        assert!(current_na.len() == n && spiked.len() == n);
+        assert!(input.lanes().len() == n && spiked.len() == n);
         assert!(v_sum.as_ref().is_none_or(|s| s.len() == n));
         let state = State {
             v_mv: &mut self.v_mv,
@@ -167,10 +199,10 @@ impl Membrane {
             #[cfg(target_arch = "x86_64")]
             Some(c) if crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512 => {
                 // SAFETY: simd_level() reports AVX-512 only if the CPU has F/DQ/VL/BW.
-                unsafe { avx512::step_uniform(&c, state, current_na, spiked.words_mut()) }
+                unsafe { avx512::step_uniform(&c, state, input, spiked.words_mut()) }
             }
             Some(c) => {
-                step_uniform(&c, state, current_na, &mut self.flags);
+                step_uniform(&c, state, input, &mut self.flags);
                 spiked.set_from(&self.flags);
             }
             None => {
@@ -182,7 +214,7 @@ impl Membrane {
                     v_reset_mv: &self.v_reset_mv,
                     refractory_steps: &self.refractory_steps,
                 };
-                step_per_lane(&p, state, current_na, &mut self.flags);
+                step_per_lane(&p, state, input, &mut self.flags);
                 spiked.set_from(&self.flags);
             }
         }
@@ -239,7 +271,7 @@ crate::dispatch!(
     fn step_uniform = step_uniform_generic(
         c: &Constants,
         state: State<'_>,
-        current_na: &[f64],
+        input: Input<'_>,
         spiked: &mut [bool],
     )
 );
@@ -249,68 +281,74 @@ crate::dispatch!(
     fn step_per_lane = step_per_lane_generic(
         p: &PerLane<'_>,
         state: State<'_>,
-        current_na: &[f64],
+        input: Input<'_>,
         spiked: &mut [bool],
     )
 );
 
 #[inline(always)]
-fn step_uniform_generic(c: &Constants, state: State<'_>, current_na: &[f64], spiked: &mut [bool]) {
-    step_lanes(c, state, current_na, spiked)
+fn step_uniform_generic(c: &Constants, state: State<'_>, input: Input<'_>, spiked: &mut [bool]) {
+    step_lanes(c, state, input, spiked)
 }
 
 #[inline(always)]
-fn step_per_lane_generic(
-    p: &PerLane<'_>,
-    state: State<'_>,
-    current_na: &[f64],
-    spiked: &mut [bool],
-) {
-    let n = current_na.len();
+fn step_per_lane_generic(p: &PerLane<'_>, state: State<'_>, input: Input<'_>, spiked: &mut [bool]) {
+    let n = input.lanes().len();
     // Bounds known up front let the compiler drop the checks inside the loop.
     assert!(p.a.len() >= n && p.e_l_mv.len() >= n && p.r_mohm.len() >= n);
     assert!(p.v_th_mv.len() >= n && p.v_reset_mv.len() >= n && p.refractory_steps.len() >= n);
-    step_lanes(p, state, current_na, spiked)
+    step_lanes(p, state, input, spiked)
 }
 
 #[inline(always)]
-fn step_lanes(p: &impl LaneConstants, state: State<'_>, current_na: &[f64], spiked: &mut [bool]) {
-    let n = current_na.len();
-    let (v_mv, free_from, spiked) = (
-        &mut state.v_mv[..n],
-        &mut state.free_from[..n],
-        &mut spiked[..n],
-    );
-    let now = state.now;
-    match state.v_sum {
-        Some(sum) => step_loop::<true>(p, now, v_mv, free_from, current_na, spiked, &mut sum[..n]),
-        None => step_loop::<false>(p, now, v_mv, free_from, current_na, spiked, &mut []),
+fn step_lanes(p: &impl LaneConstants, state: State<'_>, input: Input<'_>, spiked: &mut [bool]) {
+    let x = input.lanes();
+    let n = x.len();
+    let lanes = Lanes {
+        now: state.now,
+        v_mv: &mut state.v_mv[..n],
+        free_from: &mut state.free_from[..n],
+        spiked: &mut spiked[..n],
+    };
+    match (input, state.v_sum) {
+        (Input::Currents(_), Some(sum)) => step_loop::<true, false>(p, lanes, x, &mut sum[..n]),
+        (Input::Currents(_), None) => step_loop::<false, false>(p, lanes, x, &mut []),
+        (Input::Drives(_), Some(sum)) => step_loop::<true, true>(p, lanes, x, &mut sum[..n]),
+        (Input::Drives(_), None) => step_loop::<false, true>(p, lanes, x, &mut []),
     }
 }
 
-/// The loop over lanes; `SUM` (a compile-time constant, so each loop vectorizes without a
-/// test inside) adds each lane's `V(t_n)` to `v_sum` first.
-#[inline(always)]
-fn step_loop<const SUM: bool>(
-    p: &impl LaneConstants,
+/// The lane arrays of a step, cut to the same length.
+struct Lanes<'a> {
     now: u64,
-    v_mv: &mut [f64],
-    free_from: &mut [u64],
-    current_na: &[f64],
-    spiked: &mut [bool],
+    v_mv: &'a mut [f64],
+    free_from: &'a mut [u64],
+    spiked: &'a mut [bool],
+}
+
+/// The loop over lanes; compile-time flags (so each loop vectorizes without a test inside):
+/// `SUM` adds each lane's `V(t_n)` to `v_sum` first, `DRIVES` reads `x` as drives `R I`, not
+/// currents.
+#[inline(always)]
+fn step_loop<const SUM: bool, const DRIVES: bool>(
+    p: &impl LaneConstants,
+    l: Lanes<'_>,
+    x: &[f64],
     v_sum: &mut [f64],
 ) {
-    for i in 0..v_mv.len() {
+    for i in 0..l.v_mv.len() {
         if SUM {
-            v_sum[i] += v_mv[i];
+            v_sum[i] += l.v_mv[i];
         }
+        let c = p.at(i);
+        let drive_mv = if DRIVES { x[i] } else { c.r_mohm * x[i] };
         rule(
-            &p.at(i),
-            now,
-            &mut v_mv[i],
-            &mut free_from[i],
-            current_na[i],
-            &mut spiked[i],
+            &c,
+            l.now,
+            &mut l.v_mv[i],
+            &mut l.free_from[i],
+            drive_mv,
+            &mut l.spiked[i],
         );
     }
 }
@@ -325,14 +363,14 @@ fn rule(
     now: u64,
     v_mv: &mut f64,
     free_from: &mut u64,
-    i_na: f64,
+    drive_mv: f64,
     spiked: &mut bool,
 ) {
     let held = *free_from > now;
     let v = if held {
         *v_mv
     } else {
-        euler(*v_mv, c.a, c.e_l_mv, c.r_mohm, i_na)
+        euler_driven(*v_mv, c.a, c.e_l_mv, drive_mv)
     };
     let spike = v >= c.v_th_mv;
     *v_mv = if spike { c.v_reset_mv } else { v };
