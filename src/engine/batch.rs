@@ -33,6 +33,9 @@ pub struct Batch {
     current_na: LaneVec<f64>,
     /// `R I` per lane, when the input never changes (taken once, not every step).
     drives_mv: LaneVec<f64>,
+    /// Whether `current_na` and `drives_mv` hold every lane's fixed input (set by the first
+    /// step after a push).
+    fixed_ready: bool,
     events: LaneVec<u32>,
     spiked: LaneBits,
 }
@@ -53,6 +56,7 @@ impl Batch {
             stats: LaneStats::default(),
             current_na: LaneVec::new(),
             drives_mv: LaneVec::new(),
+            fixed_ready: false,
             events: LaneVec::new(),
             spiked: LaneBits::default(),
         }
@@ -74,12 +78,8 @@ impl Batch {
         self.current_na.resize(lanes, 0.0);
         self.events.resize(lanes, 0);
         self.spiked.resize(lanes);
-        if self.input.time_invariant() {
-            self.input
-                .current(0, &mut self.current_na, &mut self.events);
-            self.drives_mv.resize(lanes, 0.0);
-            self.membrane.drives(&self.current_na, &mut self.drives_mv);
-        }
+        self.drives_mv.resize(lanes, 0.0);
+        self.fixed_ready = false;
     }
 
     pub fn lanes(&self) -> usize {
@@ -91,6 +91,13 @@ impl Batch {
     pub fn step(&mut self, n: u64) {
         let counting = n >= self.shape.warmup_steps;
         let input = if self.input.time_invariant() {
+            if !self.fixed_ready {
+                // Once for all lanes (not at every push: a batch of one-neuron jobs has 256).
+                self.input
+                    .current(0, &mut self.current_na, &mut self.events);
+                self.membrane.drives(&self.current_na, &mut self.drives_mv);
+                self.fixed_ready = true;
+            }
             Input::Drives(&self.drives_mv)
         } else {
             self.input
