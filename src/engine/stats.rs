@@ -10,14 +10,20 @@ use crate::lanes::{LaneBits, LaneVec};
 /// Per-lane accumulators of a batch.
 #[derive(Default)]
 pub struct LaneStats {
-    spikes: Vec<u64>,
-    /// Step of the last counted spike (`NONE` before the first).
-    last_spike: Vec<u64>,
-    isis: Vec<u64>,
-    isi_sum: Vec<u64>,
-    /// Sum of squared intervals; fits u64 because the spec keeps a run below 2^32 steps.
-    isi_sq: Vec<u64>,
+    spikes: Vec<SpikeSums>,
     v_sum: LaneVec<f64>,
+}
+
+/// One lane's spike and interval sums (together, so a spike touches one cache line).
+#[derive(Clone, Copy, Debug)]
+struct SpikeSums {
+    spikes: u64,
+    /// Step of the last counted spike (`NONE` before the first).
+    last_spike: u64,
+    isis: u64,
+    isi_sum: u64,
+    /// Sum of squared intervals; fits u64 because the spec keeps a run below 2^32 steps.
+    isi_sq: u64,
 }
 
 const NONE: u64 = u64::MAX;
@@ -25,11 +31,14 @@ const NONE: u64 = u64::MAX;
 impl LaneStats {
     pub fn push(&mut self, count: usize) {
         let n = self.spikes.len() + count;
-        self.spikes.resize(n, 0);
-        self.last_spike.resize(n, NONE);
-        self.isis.resize(n, 0);
-        self.isi_sum.resize(n, 0);
-        self.isi_sq.resize(n, 0);
+        let none = SpikeSums {
+            spikes: 0,
+            last_spike: NONE,
+            isis: 0,
+            isi_sum: 0,
+            isi_sq: 0,
+        };
+        self.spikes.resize(n, none);
         self.v_sum.resize(n, 0.0);
     }
 
@@ -39,20 +48,22 @@ impl LaneStats {
     }
 
     /// Records the spikes of counted step `step` (rare: found 64 lanes at a time).
+    #[inline]
     pub fn add_spikes(&mut self, step: u64, spiked: &LaneBits) {
         spiked.for_each_set(|i| self.record(i, step));
     }
 
+    #[inline]
     fn record(&mut self, i: usize, step: u64) {
-        self.spikes[i] += 1;
-        let last = self.last_spike[i];
-        if last != NONE {
-            let isi = step - last;
-            self.isis[i] += 1;
-            self.isi_sum[i] += isi;
-            self.isi_sq[i] += isi * isi;
+        let s = &mut self.spikes[i];
+        s.spikes += 1;
+        if s.last_spike != NONE {
+            let isi = step - s.last_spike;
+            s.isis += 1;
+            s.isi_sum += isi;
+            s.isi_sq += isi * isi;
         }
-        self.last_spike[i] = step;
+        s.last_spike = step;
     }
 
     /// The accumulators of lanes `lanes`, summed.
@@ -61,12 +72,12 @@ impl LaneStats {
             v_sums: self.v_sum[lanes.clone()].to_vec(),
             ..SegmentStats::default()
         };
-        for i in lanes {
-            s.spikes += self.spikes[i];
-            s.spikes_sq += (self.spikes[i] as u128).pow(2);
-            s.isis += self.isis[i];
-            s.isi_sum += self.isi_sum[i] as u128;
-            s.isi_sq += self.isi_sq[i] as u128;
+        for lane in &self.spikes[lanes] {
+            s.spikes += lane.spikes;
+            s.spikes_sq += (lane.spikes as u128).pow(2);
+            s.isis += lane.isis;
+            s.isi_sum += lane.isi_sum as u128;
+            s.isi_sq += lane.isi_sq as u128;
         }
         s
     }
