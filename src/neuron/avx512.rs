@@ -29,7 +29,7 @@ pub unsafe fn step_uniform(
         }
         None => std::ptr::null_mut(),
     };
-    let s = &state;
+    let s = &mut state;
     // SAFETY: the bounds are checked above (the sum pointer is used only if not null); the
     // caller guarantees the CPU features.
     unsafe {
@@ -52,7 +52,7 @@ pub unsafe fn step_uniform(
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
 unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
     c: &Constants,
-    s: &State<'_>,
+    s: &mut State<'_>,
     x: &[f64],
     spiked: *mut u8,
     sum: *mut f64,
@@ -66,8 +66,8 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
         v_reset: _mm512_set1_pd(c.v_reset_mv),
         now: _mm512_set1_epi64(s.now as i64),
         free_again: _mm512_set1_epi64((s.now + 1 + u64::from(c.refractory_steps)) as i64),
-        v_mv: s.v_mv.as_ptr().cast_mut(),
-        free_from: s.free_from.as_ptr().cast_mut().cast(),
+        v_mv: s.v_mv.as_mut_ptr(),
+        free_from: s.free_from.as_mut_ptr().cast(),
         x: x.as_ptr(),
         spiked,
         sum,
@@ -75,11 +75,29 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
     let whole = n / 8 * 8;
     for i in (0..whole).step_by(8) {
         // SAFETY: lanes i..i + 8 exist (the caller's bounds).
-        unsafe { k.block::<SUM, DRIVES, false>(i, 0xff) };
+        unsafe { k.block::<SUM, DRIVES>(i) };
     }
     if whole < n {
-        // SAFETY: lanes whole..n exist; the mask keeps the others untouched.
-        unsafe { k.block::<SUM, DRIVES, true>(whole, (1u8 << (n - whole)) - 1) };
+        // The last lanes one by one, through the rule itself: masked vector stores would stall
+        // the next step's loads of the same lanes (a one-neuron job would pay it every step).
+        let mut bits = 0u8;
+        for i in whole..n {
+            let x = x[i];
+            let drive_mv = if DRIVES { x } else { c.r_mohm * x };
+            let mut spike = false;
+            // SAFETY: lane i < n exists in every array (the caller's bounds).
+            unsafe {
+                let v_mv = &mut *k.v_mv.add(i);
+                if SUM {
+                    *sum.add(i) += *v_mv;
+                }
+                let free_from = &mut *k.free_from.add(i).cast::<u64>();
+                super::rule(c, s.now, v_mv, free_from, drive_mv, &mut spike);
+            }
+            bits |= u8::from(spike) << (i - whole);
+        }
+        // SAFETY: the byte of lanes whole..whole + 8 exists (the caller's bounds).
+        unsafe { *spiked.add(whole / 8) = bits };
     }
 }
 
@@ -102,56 +120,32 @@ struct Kernel {
 }
 
 impl Kernel {
-    /// Lanes `i..i + 8`, those of `m` only if `MASKED` (else all eight).
+    /// Lanes `i..i + 8`.
     ///
     /// # Safety
     /// AVX-512F/DQ/VL/BW; the lanes exist in every array.
     #[inline(always)]
-    unsafe fn block<const SUM: bool, const DRIVES: bool, const MASKED: bool>(
-        &self,
-        i: usize,
-        m: __mmask8,
-    ) {
-        // SAFETY: the caller guarantees the lanes; masked-off lanes are neither read nor written.
+    unsafe fn block<const SUM: bool, const DRIVES: bool>(&self, i: usize) {
+        // SAFETY: the caller guarantees the lanes.
         unsafe {
-            let load = |p: *const f64| {
-                if MASKED {
-                    _mm512_maskz_loadu_pd(m, p)
-                } else {
-                    _mm512_loadu_pd(p)
-                }
-            };
-            let store = |p: *mut f64, x: __m512d| {
-                if MASKED {
-                    _mm512_mask_storeu_pd(p, m, x)
-                } else {
-                    _mm512_storeu_pd(p, x)
-                }
-            };
-            let v = load(self.v_mv.add(i));
+            let v = _mm512_loadu_pd(self.v_mv.add(i));
             if SUM {
-                store(self.sum.add(i), _mm512_add_pd(load(self.sum.add(i)), v));
+                let sum = self.sum.add(i);
+                _mm512_storeu_pd(sum, _mm512_add_pd(_mm512_loadu_pd(sum), v));
             }
-            let free_from = if MASKED {
-                _mm512_maskz_loadu_epi64(m, self.free_from.add(i).cast())
-            } else {
-                _mm512_loadu_epi64(self.free_from.add(i).cast())
-            };
+            let free_from = _mm512_loadu_epi64(self.free_from.add(i).cast());
             let free = _mm512_cmple_epu64_mask(free_from, self.now);
             // v + a ((E_L - v) + R I), as euler_driven() computes it.
-            let x = load(self.x.add(i));
+            let x = _mm512_loadu_pd(self.x.add(i));
             let ri = if DRIVES { x } else { _mm512_mul_pd(self.r, x) };
             let drive = _mm512_add_pd(_mm512_sub_pd(self.e_l, v), ri);
             let v = _mm512_add_pd(v, _mm512_mul_pd(self.a, drive));
             // A held lane sits at V_reset (it got there by spiking), so one blend serves both:
             // only free lanes below threshold keep the update, the others are (re)set to V_reset.
-            let spike = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(m & free, v, self.v_th);
-            store(
-                self.v_mv.add(i),
-                _mm512_mask_mov_pd(self.v_reset, free ^ spike, v),
-            );
+            let spike = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(free, v, self.v_th);
+            let v = _mm512_mask_mov_pd(self.v_reset, free ^ spike, v);
+            _mm512_storeu_pd(self.v_mv.add(i), v);
             _mm512_mask_storeu_epi64(self.free_from.add(i).cast(), spike, self.free_again);
-            // Masked lanes' bits are clear (the compare was masked).
             _store_mask8(self.spiked.add(i / 8).cast(), spike);
         }
     }

@@ -195,14 +195,16 @@ impl Membrane {
             v_sum,
         };
         self.clock += 1;
-        match self.uniform {
+        // By reference: a copy on the stack, stored just before the call, would be read back
+        // in pieces that straddle its stores, which stalls (a one-lane batch paid it each step).
+        match &self.uniform {
             #[cfg(target_arch = "x86_64")]
             Some(c) if crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512 => {
                 // SAFETY: simd_level() reports AVX-512 only if the CPU has F/DQ/VL/BW.
-                unsafe { avx512::step_uniform(&c, state, input, spiked.words_mut()) }
+                unsafe { avx512::step_uniform(c, state, input, spiked.words_mut()) }
             }
             Some(c) => {
-                step_uniform(&c, state, input, &mut self.flags);
+                step_uniform(c, state, input, &mut self.flags);
                 spiked.set_from(&self.flags);
             }
             None => {
