@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::engine::{self, Counters};
 use crate::grid::Grid;
-use crate::output::{AtomicOutput, Progress, ProgressMode, ResultWriter};
+use crate::output::{AtomicOutput, BackgroundWriter, Progress, ProgressMode};
 use crate::spec::Spec;
 
 pub struct RunOptions {
@@ -59,19 +59,22 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
     let counters = Arc::new(Counters::default());
     let neuron_steps = spec.blocks.iter().map(|b| b.neuron_steps()).sum();
     let progress = Progress::start(opts.progress, counters.clone(), grid.len(), neuron_steps);
-    let mut writer = ResultWriter::new(std::io::BufWriter::new(file), &spec.text, grid.len())?;
+    let mut writer = BackgroundWriter::start(file, &spec.text, grid.len())?;
     let mut spikes = 0u64;
-    pool.install(|| {
+    let ran = pool.install(|| {
         engine::run(&grid, &counters, |job, result| {
             spikes += result.stats.spikes;
-            writer.push(job, &result)
+            writer.push(job, result)
         })
-    })
-    .with_context(|| format!("writing {}", opts.out.display()))?;
-    let buffered = writer.finish()?;
-    let file = buffered.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    drop(file);
+    });
+    // The writer's own error first: the engine only stops because the writer did.
+    let buffered = writer
+        .finish()
+        .with_context(|| format!("writing {}", opts.out.display()))?;
+    ran.with_context(|| format!("writing {}", opts.out.display()))?;
+    // Durable before it gets its name.
+    buffered.sync_all()?;
+    drop(buffered);
     progress.finish();
     output.commit()?;
     Ok(Summary {

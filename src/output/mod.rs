@@ -1,9 +1,12 @@
-//! Where results go: the Parquet writer, the all-or-nothing output file, progress reports.
+//! Where results go: the Parquet writer and its thread, the all-or-nothing output file,
+//! progress reports.
 
+mod background;
 mod file;
 mod parquet;
 mod progress;
 
+pub use background::{BackgroundWriter, WriterStopped};
 pub use file::{AtomicOutput, BadOutput, OutputExists};
 pub use parquet::{ROW_GROUP_ROWS, ResultWriter, metadata, schema};
 pub use progress::{Progress, ProgressMode};

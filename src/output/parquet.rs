@@ -20,8 +20,12 @@ use crate::engine::JobResult;
 use crate::input::ModelParam;
 use crate::job::{Job, Key, KeyValue as SpecValue, ValueKind};
 
-/// Rows per row group (and per Arrow batch handed to the writer).
+/// Rows per row group.
 pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// Rows per Arrow batch handed to the Parquet writer, which encodes each as it comes (so a
+/// writer thread encodes while the engine runs, and the row buffer stays small).
+const BATCH_ROWS: usize = 4_096;
 
 /// Column-wise buffer of rows not yet written (made by [`Rows::with_capacity`], which gives it
 /// one column per real-valued shared key).
@@ -212,7 +216,7 @@ pub struct ResultWriter<W: Write + Send> {
     writer: ArrowWriter<W>,
     schema: SchemaRef,
     rows: Rows,
-    /// Rows buffered before a row group is written.
+    /// Rows buffered before they are handed to the Parquet writer.
     capacity: usize,
 }
 
@@ -223,6 +227,7 @@ impl<W: Write + Send> ResultWriter<W> {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_data_page_row_count_limit(BATCH_ROWS)
             // Dictionaries only for the two label columns: the numbers are mostly distinct, and
             // where a grid repeats them zstd does better without (files 10-25% smaller, written
             // faster: the dictionary look-ups were a sixth of a million-row run).
@@ -237,7 +242,7 @@ impl<W: Write + Send> ResultWriter<W> {
             ))
             .build();
         let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
-        let capacity = rows.clamp(1, ROW_GROUP_ROWS as u64) as usize;
+        let capacity = rows.clamp(1, BATCH_ROWS as u64) as usize;
         Ok(ResultWriter {
             writer,
             schema,
@@ -249,13 +254,15 @@ impl<W: Write + Send> ResultWriter<W> {
     /// Adds a job's row (rows must come in job order).
     pub fn push(&mut self, job: &Job, result: &JobResult) -> parquet::errors::Result<()> {
         self.rows.push(job, result);
-        if self.rows.len() >= ROW_GROUP_ROWS {
-            self.flush()?;
+        if self.rows.len() >= self.capacity {
+            self.hand_over()?;
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> parquet::errors::Result<()> {
+    /// Hands the buffered rows to the Parquet writer, which encodes them into the current row
+    /// group (and closes it when it holds [`ROW_GROUP_ROWS`]).
+    fn hand_over(&mut self) -> parquet::errors::Result<()> {
         if self.rows.len() == 0 {
             return Ok(());
         }
@@ -266,12 +273,12 @@ impl<W: Write + Send> ResultWriter<W> {
         drop(batch);
         // The next buffer only once this one's memory is free (the peak stays one buffer).
         self.rows = Rows::with_capacity(self.capacity);
-        self.writer.flush()
+        Ok(())
     }
 
     /// Writes the remaining rows and the footer; returns the sink.
     pub fn finish(mut self) -> parquet::errors::Result<W> {
-        self.flush()?;
+        self.hand_over()?;
         self.writer.into_inner()
     }
 }

@@ -1,0 +1,180 @@
+//! The writer thread: rows go to the Parquet writer on a thread of their own, so encoding and
+//! compressing them overlaps with the simulation instead of following it (for a sweep of many
+//! small jobs, the file is a sixth of the run).
+
+use std::io::{BufWriter, Write};
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+use anyhow::Context;
+
+use super::ResultWriter;
+use crate::engine::JobResult;
+use crate::job::Job;
+
+/// Rows sent to the writer thread at a time (one message per this many rows).
+const SEND_ROWS: usize = 1_024;
+
+/// Messages in flight; the engine waits when the writer falls this far behind, so memory stays
+/// bounded.
+const QUEUE: usize = 8;
+
+type Rows = Vec<(Job, JobResult)>;
+
+/// The engine's side of the writer thread, which writes into a `W`.
+pub struct BackgroundWriter<W> {
+    tx: Option<SyncSender<Rows>>,
+    pending: Rows,
+    thread: JoinHandle<anyhow::Result<W>>,
+}
+
+/// The writer thread has stopped (on an error, which [`BackgroundWriter::finish`] returns).
+#[derive(Debug, thiserror::Error)]
+#[error("the result writer stopped")]
+pub struct WriterStopped;
+
+impl<W: Write + Send + 'static> BackgroundWriter<W> {
+    /// Starts a thread writing about `rows` rows (see [`ResultWriter::new`]) into `out`.
+    pub fn start(out: W, spec_text: &str, rows: u64) -> anyhow::Result<BackgroundWriter<W>> {
+        let mut writer = ResultWriter::new(BufWriter::new(out), spec_text, rows)?;
+        let (tx, rx) = sync_channel::<Rows>(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("lifsweep-writer".into())
+            .spawn(move || {
+                for rows in rx {
+                    for (job, result) in &rows {
+                        writer.push(job, result)?;
+                    }
+                }
+                let buffered = writer.finish()?;
+                Ok(buffered.into_inner().map_err(|e| e.into_error())?)
+            })
+            .context("cannot start the writer thread")?;
+        Ok(BackgroundWriter {
+            tx: Some(tx),
+            pending: Vec::with_capacity(SEND_ROWS),
+            thread,
+        })
+    }
+
+    /// Queues a job's row (rows must come in job order).
+    pub fn push(&mut self, job: &Job, result: JobResult) -> Result<(), WriterStopped> {
+        self.pending.push((job.clone(), result));
+        if self.pending.len() >= SEND_ROWS {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<(), WriterStopped> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::replace(&mut self.pending, Vec::with_capacity(SEND_ROWS));
+        let tx = self.tx.as_ref().ok_or(WriterStopped)?;
+        tx.send(rows).map_err(|_| WriterStopped)
+    }
+
+    /// Sends the remaining rows and waits for the thread to write the footer; returns the sink,
+    /// or the error that stopped the writer.
+    pub fn finish(mut self) -> anyhow::Result<W> {
+        // If this fails, the thread has stopped on an error, which join reports.
+        let _ = self.send();
+        drop(self.tx.take());
+        match self.thread.join() {
+            Ok(written) => written,
+            // A panic there is a bug: carry it on here.
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::JobStats;
+    use crate::input::Model;
+    use crate::theory::Theory;
+
+    fn row(id: u64) -> (Job, JobResult) {
+        let mut job = Job::new(Model::Constant);
+        job.id = id;
+        let stats = JobStats {
+            spikes: id,
+            isis: 0,
+            firing_rate_hz: id as f64,
+            firing_rate_sem_hz: None,
+            mean_v_mv: -65.0,
+            cv_isi: None,
+            fano: None,
+        };
+        let theory = Theory {
+            rate_hz: None,
+            cv: None,
+            reliable: None,
+        };
+        (job, JobResult { stats, theory })
+    }
+
+    /// A sink that takes `room` bytes, then fails like a full disk.
+    #[derive(Debug)]
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::other("no space left"));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn rows_arrive_in_order() {
+        let n = 3 * SEND_ROWS as u64 + 17;
+        let file = tempfile::tempfile().unwrap();
+        let mut w = BackgroundWriter::start(file, "", n).unwrap();
+        for id in 0..n {
+            let (job, result) = row(id);
+            w.push(&job, result).unwrap();
+        }
+        let file = w.finish().unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 4096);
+        let ids: Vec<u64> = reader
+            .unwrap()
+            .flat_map(|b| {
+                let b = b.unwrap();
+                let col = b.column_by_name("job_id").unwrap().clone();
+                let col = col
+                    .as_any()
+                    .downcast_ref::<arrow_array::UInt64Array>()
+                    .unwrap();
+                col.values().to_vec()
+            })
+            .collect();
+        assert_eq!(ids, (0..n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_failing_sink_stops_the_engine_and_its_error_is_reported() {
+        let mut w = BackgroundWriter::start(Full { room: 20_000 }, "", 1 << 20).unwrap();
+        // The writer fails once its buffered pages reach the sink; the engine's pushes then
+        // fail instead of blocking forever on a full queue.
+        let stopped = (0..1u64 << 20).find_map(|id| {
+            let (job, result) = row(id);
+            w.push(&job, result).err()
+        });
+        assert!(
+            stopped.is_some(),
+            "the engine never heard that the writer stopped"
+        );
+        let err = w.finish().expect_err("the write error");
+        assert!(format!("{err:#}").contains("no space left"), "{err:#}");
+    }
+}
