@@ -21,7 +21,7 @@ pub unsafe fn step_uniform(
 ) {
     let n = input.lanes().len();
     assert!(state.v_mv.len() >= n && state.free_from.len() >= n && spiked.len() * 64 >= n);
-    let spiked = spiked.as_mut_ptr().cast::<u8>();
+    let spiked = spiked.as_mut_ptr();
     let sum = match state.v_sum.take() {
         Some(sum) => {
             assert!(sum.len() >= n);
@@ -47,14 +47,14 @@ pub unsafe fn step_uniform(
 ///
 /// # Safety
 /// AVX-512F/DQ/VL/BW; every array of `state`, and `sum` if `SUM`, hold `x.len()` lanes, and
-/// `spiked` has a byte (eight lanes' flags) for every eight lanes begun.
+/// `spiked` has a word (64 lanes' flags) for every 64 lanes begun.
 #[inline]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
 unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
     c: &Constants,
     s: &mut State<'_>,
     x: &[f64],
-    spiked: *mut u8,
+    spiked: *mut u64,
     sum: *mut f64,
 ) {
     let n = x.len();
@@ -69,18 +69,25 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
         v_mv: s.v_mv.as_mut_ptr(),
         free_from: s.free_from.as_mut_ptr().cast(),
         x: x.as_ptr(),
-        spiked,
         sum,
     };
+    // A word of flags is stored whole, once its 64 lanes are done: eight byte stores would
+    // stall the word's load when the spikes are recorded.
+    let mut word = 0u64;
     let whole = n / 8 * 8;
     for i in (0..whole).step_by(8) {
         // SAFETY: lanes i..i + 8 exist (the caller's bounds).
-        unsafe { k.block::<SUM, DRIVES>(i) };
+        let spike = unsafe { k.block::<SUM, DRIVES>(i) };
+        word |= u64::from(spike) << (i % 64);
+        if i % 64 == 56 {
+            // SAFETY: the word of lanes i - 56..i + 8 exists (the caller's bounds).
+            unsafe { *spiked.add(i / 64) = word };
+            word = 0;
+        }
     }
     if whole < n {
         // The last lanes one by one, through the rule itself: masked vector stores would stall
         // the next step's loads of the same lanes (a one-neuron job would pay it every step).
-        let mut bits = 0u8;
         for i in whole..n {
             let x = x[i];
             let drive_mv = if DRIVES { x } else { c.r_mohm * x };
@@ -94,10 +101,12 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
                 let free_from = &mut *k.free_from.add(i).cast::<u64>();
                 super::rule(c, s.now, v_mv, free_from, drive_mv, &mut spike);
             }
-            bits |= u8::from(spike) << (i - whole);
+            word |= u64::from(spike) << (i % 64);
         }
-        // SAFETY: the byte of lanes whole..whole + 8 exists (the caller's bounds).
-        unsafe { *spiked.add(whole / 8) = bits };
+    }
+    if n % 64 != 0 {
+        // SAFETY: the word of the last lanes exists (the caller's bounds).
+        unsafe { *spiked.add(n / 64) = word };
     }
 }
 
@@ -114,18 +123,16 @@ struct Kernel {
     free_from: *mut i64,
     /// Currents (nA) or drives `R I` (mV).
     x: *const f64,
-    /// Lane `i`'s flag is bit `i % 8` of byte `i / 8` (the bits of little-endian words).
-    spiked: *mut u8,
     sum: *mut f64,
 }
 
 impl Kernel {
-    /// Lanes `i..i + 8`.
+    /// Lanes `i..i + 8`; returns their spike flags (bit `j` for lane `i + j`).
     ///
     /// # Safety
     /// AVX-512F/DQ/VL/BW; the lanes exist in every array.
     #[inline(always)]
-    unsafe fn block<const SUM: bool, const DRIVES: bool>(&self, i: usize) {
+    unsafe fn block<const SUM: bool, const DRIVES: bool>(&self, i: usize) -> __mmask8 {
         // SAFETY: the caller guarantees the lanes.
         unsafe {
             let v = _mm512_loadu_pd(self.v_mv.add(i));
@@ -146,7 +153,7 @@ impl Kernel {
             let v = _mm512_mask_mov_pd(self.v_reset, free ^ spike, v);
             _mm512_storeu_pd(self.v_mv.add(i), v);
             _mm512_mask_storeu_epi64(self.free_from.add(i).cast(), spike, self.free_again);
-            _store_mask8(self.spiked.add(i / 8).cast(), spike);
+            spike
         }
     }
 }
