@@ -104,7 +104,7 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
             word |= u64::from(spike) << (i % 64);
         }
     }
-    if n % 64 != 0 {
+    if !n.is_multiple_of(64) {
         // SAFETY: the word of the last lanes exists (the caller's bounds).
         unsafe { *spiked.add(n / 64) = word };
     }
