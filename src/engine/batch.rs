@@ -37,7 +37,15 @@ pub struct Batch {
     /// step after a push).
     fixed_ready: bool,
     events: LaneVec<u32>,
-    spiked: LaneBits,
+    /// Spike flags of the last two steps (step `n` in `spiked[n % 2]`). A step's flags are
+    /// recorded one step later: by then the stores that wrote them (a byte per eight lanes,
+    /// straight from the vector unit's mask register) have left the core, and reading them
+    /// back costs nothing; read at once, each word waited for its eight stores.
+    spiked: [LaneBits; 2],
+    /// The last step taken.
+    last: Option<u64>,
+    /// The counted step whose spikes are not yet in the statistics.
+    unrecorded: Option<u64>,
 }
 
 impl Batch {
@@ -58,7 +66,9 @@ impl Batch {
             drives_mv: LaneVec::new(),
             fixed_ready: false,
             events: LaneVec::new(),
-            spiked: LaneBits::default(),
+            spiked: Default::default(),
+            last: None,
+            unrecorded: None,
         }
     }
 
@@ -77,7 +87,10 @@ impl Batch {
         let lanes = self.membrane.len();
         self.current_na.resize(lanes, 0.0);
         self.events.resize(lanes, 0);
-        self.spiked.resize(lanes);
+        self.record_unrecorded();
+        for flags in &mut self.spiked {
+            flags.resize(lanes);
+        }
         self.drives_mv.resize(lanes, 0.0);
         self.fixed_ready = false;
     }
@@ -105,9 +118,19 @@ impl Batch {
             Input::Currents(&self.current_na)
         };
         let v_sum = counting.then(|| self.stats.v_sum_mut());
-        self.membrane.step(input, &mut self.spiked, v_sum);
+        let flags = &mut self.spiked[(n % 2) as usize];
+        self.membrane.step(input, flags, v_sum);
+        self.record_unrecorded();
+        self.last = Some(n);
         if counting {
-            self.stats.add_spikes(n, &self.spiked);
+            self.unrecorded = Some(n);
+        }
+    }
+
+    /// Adds the spikes of the last counted step to the statistics, if they are not yet.
+    fn record_unrecorded(&mut self) {
+        if let Some(m) = self.unrecorded.take() {
+            self.stats.add_spikes(m, &self.spiked[(m % 2) as usize]);
         }
     }
 
@@ -116,10 +139,12 @@ impl Batch {
         for n in 0..self.shape.n_steps {
             self.step(n);
         }
+        self.record_unrecorded();
     }
 
-    /// Statistics of lanes `lanes`.
-    pub fn segment(&self, lanes: std::ops::Range<usize>) -> SegmentStats {
+    /// Statistics of lanes `lanes` over the steps taken so far.
+    pub fn segment(&mut self, lanes: std::ops::Range<usize>) -> SegmentStats {
+        self.record_unrecorded();
         self.stats.segment(lanes)
     }
 
@@ -140,6 +165,7 @@ impl Batch {
 
     /// Whether lane `lane` spiked in the last step.
     pub fn spiked(&self, lane: usize) -> bool {
-        self.spiked.get(lane)
+        self.last
+            .is_some_and(|n| self.spiked[(n % 2) as usize].get(lane))
     }
 }

@@ -22,7 +22,7 @@ pub unsafe fn step_uniform(
 ) {
     let n = input.lanes().len();
     assert!(state.v_mv.len() >= n && state.free_from.len() >= n && spiked.len() * 64 >= n);
-    let spiked = spiked.as_mut_ptr();
+    let spiked = spiked.as_mut_ptr().cast::<u8>();
     let sum = match state.v_sum.take() {
         Some(sum) => {
             assert!(sum.len() >= n);
@@ -48,14 +48,14 @@ pub unsafe fn step_uniform(
 ///
 /// # Safety
 /// AVX-512F/DQ/VL/BW; every array of `state`, and `sum` if `SUM`, hold `x.len()` lanes, and
-/// `spiked` has a word (64 lanes' flags) for every 64 lanes begun.
+/// `spiked` has a byte (eight lanes' flags) for every eight lanes begun.
 #[inline]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
 unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
     c: &Constants,
     s: &mut State<'_>,
     x: &[f64],
-    spiked: *mut u64,
+    spiked: *mut u8,
     sum: *mut f64,
 ) {
     let n = x.len();
@@ -72,18 +72,15 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
         x: x.as_ptr(),
         sum,
     };
-    // A word of flags is stored whole, once its 64 lanes are done: eight byte stores would
-    // stall the word's load when the spikes are recorded.
-    let mut word = 0u64;
+    // Eight lanes' flags go from the mask register straight to their byte (lane i is bit i % 8
+    // of byte i / 8: the bits of little-endian words). No vector operation is spent on them;
+    // the reader takes them a step later, when the stores are done (see Batch).
     let whole = n / 8 * 8;
     for i in (0..whole).step_by(8) {
-        // SAFETY: lanes i..i + 8 exist (the caller's bounds).
-        let spike = unsafe { k.block::<SUM, DRIVES, false>(i, 0xff) };
-        word |= u64::from(spike) << (i % 64);
-        if i % 64 == 56 {
-            // SAFETY: the word of lanes i - 56..i + 8 exists (the caller's bounds).
-            unsafe { *spiked.add(i / 64) = word };
-            word = 0;
+        // SAFETY: lanes i..i + 8 exist, and their byte of flags (the caller's bounds).
+        unsafe {
+            let spike = k.block::<SUM, DRIVES, false>(i, 0xff);
+            _store_mask8(spiked.add(i / 8), spike);
         }
     }
     if whole >= 8 && whole < n {
@@ -91,12 +88,15 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
         // the same lanes if those come soon; after a whole block or more they do not.)
         let m = (1u8 << (n - whole)) - 1;
         // SAFETY: lanes whole..n exist (the caller's bounds); the others are masked off.
-        let spike = unsafe { k.block::<SUM, DRIVES, true>(whole, m) };
-        word |= u64::from(spike) << (whole % 64);
+        unsafe {
+            let spike = k.block::<SUM, DRIVES, true>(whole, m);
+            _store_mask8(spiked.add(whole / 8), spike);
+        }
     } else if whole < n {
         // A batch of fewer than eight lanes, one by one through the rule itself: a masked block
         // would stall on its own stores at every step (a one-neuron job: 66 against 49 ms for
         // 2e6 steps).
+        let mut bits = 0u8;
         for i in whole..n {
             let x = x[i];
             let drive_mv = if DRIVES { x } else { c.r_mohm * x };
@@ -110,12 +110,10 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
                 let free_from = &mut *k.free_from.add(i).cast::<u64>();
                 super::rule(c, s.now, v_mv, free_from, drive_mv, &mut spike);
             }
-            word |= u64::from(spike) << (i % 64);
+            bits |= u8::from(spike) << (i - whole);
         }
-    }
-    if !n.is_multiple_of(64) {
-        // SAFETY: the word of the last lanes exists (the caller's bounds).
-        unsafe { *spiked.add(n / 64) = word };
+        // SAFETY: the byte of lanes whole..n exists (the caller's bounds).
+        unsafe { *spiked.add(whole / 8) = bits };
     }
 }
 
