@@ -37,15 +37,15 @@ pub struct Batch {
     /// step after a push).
     fixed_ready: bool,
     events: LaneVec<u32>,
-    /// Spike flags of the last two steps (step `n` in `spiked[n % 2]`). A step's flags are
-    /// recorded one step later: by then the stores that wrote them (a byte per eight lanes,
-    /// straight from the vector unit's mask register) have left the core, and reading them
-    /// back costs nothing; read at once, each word waited for its eight stores.
+    /// Spike flags of the last two steps, used in turn. A step's flags are recorded one step
+    /// later: by then the stores that wrote them (a byte per eight lanes, straight from the
+    /// vector unit's mask register) have left the core, and reading them back costs nothing;
+    /// read at once, each word waited for its eight stores.
     spiked: [LaneBits; 2],
-    /// The last step taken.
-    last: Option<u64>,
-    /// The counted step whose spikes are not yet in the statistics.
-    unrecorded: Option<u64>,
+    /// Which of `spiked` the last step wrote.
+    newest: usize,
+    /// The counted step whose spikes are not yet in the statistics, and where they are.
+    unrecorded: Option<(u64, usize)>,
 }
 
 impl Batch {
@@ -67,7 +67,7 @@ impl Batch {
             fixed_ready: false,
             events: LaneVec::new(),
             spiked: Default::default(),
-            last: None,
+            newest: 1,
             unrecorded: None,
         }
     }
@@ -118,19 +118,19 @@ impl Batch {
             Input::Currents(&self.current_na)
         };
         let v_sum = counting.then(|| self.stats.v_sum_mut());
-        let flags = &mut self.spiked[(n % 2) as usize];
-        self.membrane.step(input, flags, v_sum);
+        let fresh = self.newest ^ 1;
+        self.membrane.step(input, &mut self.spiked[fresh], v_sum);
         self.record_unrecorded();
-        self.last = Some(n);
+        self.newest = fresh;
         if counting {
-            self.unrecorded = Some(n);
+            self.unrecorded = Some((n, fresh));
         }
     }
 
     /// Adds the spikes of the last counted step to the statistics, if they are not yet.
     fn record_unrecorded(&mut self) {
-        if let Some(m) = self.unrecorded.take() {
-            self.stats.add_spikes(m, &self.spiked[(m % 2) as usize]);
+        if let Some((step, flags)) = self.unrecorded.take() {
+            self.stats.add_spikes(step, &self.spiked[flags]);
         }
     }
 
@@ -163,9 +163,8 @@ impl Batch {
         &self.events
     }
 
-    /// Whether lane `lane` spiked in the last step.
+    /// Whether lane `lane` spiked in the last step (false before the first).
     pub fn spiked(&self, lane: usize) -> bool {
-        self.last
-            .is_some_and(|n| self.spiked[(n % 2) as usize].get(lane))
+        self.spiked[self.newest].get(lane)
     }
 }
