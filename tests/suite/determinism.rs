@@ -215,24 +215,37 @@ const PINNED_ROWS: [(u64, u64, u64); 5] = [
 #[test]
 fn lanes_with_their_own_constants_step_like_lanes_sharing_them() {
     // One-neuron jobs with different membrane constants share a batch (each lane reads its own
-    // constants); run alone, each batch has one set of constants (read once). Same bits.
-    let sweep = "[simulation]\nduration_ms = 300.0\nneurons = 1\n[[sweep]]\nmodel = \"noise\"\n\
-                 mu_na = [1.3, 1.7]\nsigma_na = 0.8\ntau_m_ms = [10.0, 20.0]\n\
-                 t_ref_ms = [0.0, 2.0]\nv_reset_mv = [-65.0, -70.0]\nintegrator = [\"euler\", \"exact\"]\n";
-    let packed = run_spec(sweep, 1);
-    for (job, stats) in &packed {
-        let alone = format!(
-            "[simulation]\nduration_ms = 300.0\nneurons = 1\n[[sweep]]\nmodel = \"noise\"\n\
-             mu_na = {:?}\nsigma_na = 0.8\ntau_m_ms = {:?}\nt_ref_ms = {:?}\nv_reset_mv = {:?}\n\
-             integrator = \"{}\"\n",
-            job.input.get(lifsweep::input::ModelParam::Mu).unwrap(),
-            job.neuron.tau_m_ms,
-            job.neuron.t_ref_ms,
-            job.neuron.v_reset_mv,
-            job.sim.integrator.name()
-        );
-        let (_, single) = run_spec(&alone, 1).pop().unwrap();
-        assert_eq!(bits(stats), bits(&single), "job {}", job.id);
+    // constants); run alone, each batch has one set of constants (read once). Same bits. Noise
+    // input drives the step with currents, constant input with drives R I taken once.
+    for model in ["noise", "constant"] {
+        let sweep = format!(
+            "[simulation]\nduration_ms = 300.0\nneurons = 1\n[[sweep]]\nmodel = \"{model}\"\n\
+             mu_na = [1.3, 1.7]\nsigma_na = 0.8\ntau_m_ms = [10.0, 20.0]\nr_mohm = [10.0, 12.5]\n\
+             t_ref_ms = [0.0, 2.0]\nv_reset_mv = [-65.0, -70.0]\nintegrator = [\"euler\", \"exact\"]\n"
+        )
+        .replace("sigma_na = 0.8\n", if model == "noise" { "sigma_na = 0.8\n" } else { "" });
+        let packed = run_spec(&sweep, 1);
+        for (job, stats) in &packed {
+            let alone = format!(
+                "[simulation]\nduration_ms = 300.0\nneurons = 1\n[[sweep]]\nmodel = \"{model}\"\n\
+                 mu_na = {:?}\n{}tau_m_ms = {:?}\nr_mohm = {:?}\nt_ref_ms = {:?}\n\
+                 v_reset_mv = {:?}\nintegrator = \"{}\"\n",
+                job.input.get(lifsweep::input::ModelParam::Mu).unwrap(),
+                if model == "noise" {
+                    "sigma_na = 0.8\n"
+                } else {
+                    ""
+                },
+                job.neuron.tau_m_ms,
+                job.neuron.r_mohm,
+                job.neuron.t_ref_ms,
+                job.neuron.v_reset_mv,
+                job.sim.integrator.name()
+            );
+            let (_, single) = run_spec(&alone, 1).pop().unwrap();
+            assert_eq!(bits(stats), bits(&single), "{model} job {}", job.id);
+        }
+        assert!(packed.iter().any(|(_, s)| s.spikes > 0), "{model}");
+        assert_eq!(packed.len(), 64, "{model}");
     }
-    assert!(packed.iter().any(|(_, s)| s.spikes > 0));
 }
