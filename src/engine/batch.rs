@@ -29,6 +29,8 @@ pub struct Batch {
     shape: Shape,
     membrane: Membrane,
     input: Box<dyn InputLanes>,
+    /// `input.time_invariant()`, asked once.
+    fixed_input: bool,
     stats: LaneStats,
     current_na: LaneVec<f64>,
     /// `R I` per lane, when the input never changes (taken once, not every step).
@@ -60,6 +62,7 @@ impl Batch {
         Batch {
             shape,
             membrane: Membrane::default(),
+            fixed_input: input.time_invariant(),
             input,
             stats: LaneStats::default(),
             current_na: LaneVec::new(),
@@ -103,7 +106,7 @@ impl Batch {
     /// statistics.
     pub fn step(&mut self, n: u64) {
         let counting = n >= self.shape.warmup_steps;
-        let input = if self.input.time_invariant() {
+        let input = if self.fixed_input {
             if !self.fixed_ready {
                 // Once for all lanes (not at every push: a batch of one-neuron jobs has 256).
                 self.input

@@ -102,7 +102,7 @@ pub trait InputLanes: Send {
     fn current(&mut self, step: u64, current: &mut [f64], events: &mut [u32]);
 
     /// Whether every step's currents are the same (no events), so that they need computing
-    /// only once, when lanes are added.
+    /// only once, at the first step after lanes are added. Fixed for the life of the value.
     fn time_invariant(&self) -> bool {
         false
     }
