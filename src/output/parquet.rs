@@ -24,8 +24,14 @@ use crate::job::{Job, Key, KeyValue as SpecValue, ValueKind};
 pub const ROW_GROUP_ROWS: usize = 65_536;
 
 /// Rows per Arrow batch handed to the Parquet writer, which encodes each as it comes (so a
-/// writer thread encodes while the engine runs, and the row buffer stays small).
-const BATCH_ROWS: usize = 4_096;
+/// writer thread encodes while the engine runs, the row buffer stays small, and little is left
+/// to encode when the last rows come: for W3 the end of the run shrank by 0.8 ms against 4,096).
+const BATCH_ROWS: usize = 1_024;
+
+/// Rows per data page, at most: a page is compressed when it is full, so pages close while the
+/// engine runs too. (2,048 made the files 7% bigger; 4,096 costs about 1% against one page per
+/// column chunk.)
+const PAGE_ROWS: usize = 4_096;
 
 /// Column-wise buffer of rows not yet written (made by [`Rows::with_capacity`], which gives it
 /// one column per real-valued shared key).
@@ -227,7 +233,7 @@ impl<W: Write + Send> ResultWriter<W> {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .set_data_page_row_count_limit(BATCH_ROWS)
+            .set_data_page_row_count_limit(PAGE_ROWS)
             // Dictionaries only for the two label columns: the numbers are mostly distinct, and
             // where a grid repeats them zstd does better without (files 10-25% smaller, written
             // faster: the dictionary look-ups were a sixth of a million-row run).
