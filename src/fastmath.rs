@@ -76,11 +76,16 @@ fn cos_series(p2: f64) -> f64 {
 #[inline]
 pub fn for_each_set(mask: &[bool], mut f: impl FnMut(usize)) {
     for (w, lanes) in mask.chunks(64).enumerate() {
-        let mut bits = lane_bits(lanes);
-        while bits != 0 {
-            f(64 * w + bits.trailing_zeros() as usize);
-            bits &= bits - 1;
-        }
+        for_each_bit(64 * w, lane_bits(lanes), &mut f);
+    }
+}
+
+/// Calls `f` with `first + j` for every set bit `j` of `bits`, lowest first.
+#[inline(always)]
+pub(crate) fn for_each_bit(first: usize, mut bits: u64, f: &mut impl FnMut(usize)) {
+    while bits != 0 {
+        f(first + bits.trailing_zeros() as usize);
+        bits &= bits - 1;
     }
 }
 

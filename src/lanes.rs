@@ -179,11 +179,7 @@ impl LaneBits {
     #[inline]
     pub fn for_each_set(&self, mut f: impl FnMut(usize)) {
         for (w, &word) in self.words.iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                f(64 * w + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
-            }
+            crate::fastmath::for_each_bit(64 * w, word, &mut f);
         }
     }
 }

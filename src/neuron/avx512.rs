@@ -97,9 +97,8 @@ unsafe fn lanes<const SUM: bool, const DRIVES: bool>(
         // would stall on its own stores at every step (a one-neuron noise job, 2e6 steps: 57
         // against 51 ms).
         let mut bits = 0u8;
-        for i in whole..n {
-            let x = x[i];
-            let drive_mv = if DRIVES { x } else { c.r_mohm * x };
+        for (i, &x) in x.iter().enumerate().skip(whole) {
+            let drive_mv = super::drive::<DRIVES>(c, x);
             let mut spike = false;
             // SAFETY: lane i < n exists in every array (the caller's bounds).
             unsafe {

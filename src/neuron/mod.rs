@@ -343,7 +343,7 @@ fn step_loop<const SUM: bool, const DRIVES: bool>(
             v_sum[i] += l.v_mv[i];
         }
         let c = p.at(i);
-        let drive_mv = if DRIVES { x[i] } else { c.r_mohm * x[i] };
+        let drive_mv = drive::<DRIVES>(&c, x[i]);
         rule(
             &c,
             l.now,
@@ -353,6 +353,13 @@ fn step_loop<const SUM: bool, const DRIVES: bool>(
             &mut l.spiked[i],
         );
     }
+}
+
+/// The drive `R I` (mV) of a lane from its input `x`: a current (nA), or with `DRIVES` the
+/// drive itself (see [`Input`]).
+#[inline(always)]
+fn drive<const DRIVES: bool>(c: &Constants, x: f64) -> f64 {
+    if DRIVES { x } else { c.r_mohm * x }
 }
 
 /// The step rule for one lane at step `now`, written without branches so that the loops
