@@ -5,7 +5,7 @@ use super::stats::{LaneStats, SegmentStats};
 use crate::input::{InputLanes, Model};
 use crate::job::Job;
 use crate::lanes::{LaneBits, LaneVec};
-use crate::neuron::{Input, Membrane};
+use crate::neuron::{Input, Membrane, PASS_STEPS};
 
 /// What jobs must share to be stepped together: model and step counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,11 +39,11 @@ pub struct Batch {
     /// step after a push).
     fixed_ready: bool,
     events: LaneVec<u32>,
-    /// Spike flags of the last two steps, used in turn. A step's flags are recorded one step
-    /// later: by then the stores that wrote them (a byte per eight lanes, straight from the
+    /// Spike flags of the last steps: of the last two, used in turn by [`Batch::step`], or of
+    /// the last pass's steps in order. A step's flags are recorded one step later: by then the stores that wrote them (a byte per eight lanes, straight from the
     /// vector unit's mask register) have left the core, and reading them back costs nothing;
     /// read at once, each word waited for its eight stores.
-    spiked: [LaneBits; 2],
+    spiked: [LaneBits; PASS_STEPS],
     /// Which of `spiked` the last step wrote.
     newest: usize,
     /// The counted step whose spikes are not yet in the statistics, and where they are.
@@ -107,13 +107,7 @@ impl Batch {
     pub fn step(&mut self, n: u64) {
         let counting = n >= self.shape.warmup_steps;
         let input = if self.fixed_input {
-            if !self.fixed_ready {
-                // Once for all lanes (not at every push: a batch of one-neuron jobs has 256).
-                self.input
-                    .current(0, &mut self.current_na, &mut self.events);
-                self.membrane.drives(&self.current_na, &mut self.drives_mv);
-                self.fixed_ready = true;
-            }
+            self.fix_input();
             Input::Drives(&self.drives_mv)
         } else {
             self.input
@@ -121,12 +115,44 @@ impl Batch {
             Input::Currents(&self.current_na)
         };
         let v_sum = counting.then(|| self.stats.v_sum_mut());
-        let fresh = self.newest ^ 1;
+        let fresh = usize::from(self.newest == 0);
         self.membrane.step(input, &mut self.spiked[fresh], v_sum);
         self.record_unrecorded();
         self.newest = fresh;
         if counting {
             self.unrecorded = Some((n, fresh));
+        }
+    }
+
+    /// Takes the input of a time-invariant model once for all lanes, if not yet since the last
+    /// push (not at every push: a batch of one-neuron jobs has 256).
+    fn fix_input(&mut self) {
+        if !self.fixed_ready {
+            self.input
+                .current(0, &mut self.current_na, &mut self.events);
+            self.membrane.drives(&self.current_na, &mut self.drives_mv);
+            self.fixed_ready = true;
+        }
+    }
+
+    /// Steps `n..n + PASS_STEPS` of a time-invariant input in one pass over the lanes (see
+    /// [`Membrane::step_fixed`]); all counted or none.
+    fn step_pass(&mut self, n: u64) {
+        let counting = n >= self.shape.warmup_steps;
+        debug_assert!(counting || n + PASS_STEPS as u64 <= self.shape.warmup_steps);
+        self.fix_input();
+        // The pass overwrites every buffer of flags.
+        self.record_unrecorded();
+        let v_sum = counting.then(|| self.stats.v_sum_mut());
+        self.membrane
+            .step_fixed(&self.drives_mv, &mut self.spiked, v_sum);
+        self.newest = PASS_STEPS - 1;
+        if counting {
+            for (k, flags) in self.spiked[..PASS_STEPS - 1].iter().enumerate() {
+                self.stats.add_spikes(n + k as u64, flags);
+            }
+            // The last step's a step late, as step() does.
+            self.unrecorded = Some((n + self.newest as u64, self.newest));
         }
     }
 
@@ -139,7 +165,26 @@ impl Batch {
 
     /// Runs all steps.
     pub fn run(&mut self) {
-        for n in 0..self.shape.n_steps {
+        let Shape {
+            n_steps,
+            warmup_steps,
+            ..
+        } = self.shape;
+        let pass = PASS_STEPS as u64;
+        let mut n = 0;
+        if self.fixed_input {
+            // PASS_STEPS steps at a time, but never steps of the warm-up with steps after it.
+            while n + pass <= n_steps {
+                if n < warmup_steps && n + pass > warmup_steps {
+                    self.step(n);
+                    n += 1;
+                } else {
+                    self.step_pass(n);
+                    n += pass;
+                }
+            }
+        }
+        for n in n..n_steps {
             self.step(n);
         }
         self.record_unrecorded();

@@ -74,6 +74,9 @@ impl Input<'_> {
     }
 }
 
+/// Steps taken in one pass over the lanes by [`Membrane::step_fixed`].
+pub const PASS_STEPS: usize = 2;
+
 /// The constants of one neuron's step rule.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Constants {
@@ -219,6 +222,47 @@ impl Membrane {
                 step_per_lane(&p, state, input, &mut self.flags);
                 spiked.set_from(&self.flags);
             }
+        }
+    }
+
+    /// `spiked.len()` steps driven by the same drives `R I` (mV) throughout (a time-invariant
+    /// input; see [`Membrane::drives`]): the same as as many calls of [`Membrane::step`] with
+    /// `Input::Drives(drives)`, the flags of the `k`-th step going to `spiked[k]`, but faster
+    /// where the AVX-512 kernel can keep the lanes in registers from one step to the next
+    /// (lanes sharing their constants, at least eight of them).
+    pub fn step_fixed(
+        &mut self,
+        drives: &[f64],
+        spiked: &mut [LaneBits],
+        mut v_sum: Option<&mut [f64]>,
+    ) {
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(c) = &self.uniform
+            && crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512
+            && self.len() >= 8
+        {
+            let n = self.len();
+            assert!(drives.len() == n && spiked.iter().all(|s| s.len() == n));
+            assert!(v_sum.as_ref().is_none_or(|s| s.len() == n));
+            for pass in spiked.chunks_exact_mut(PASS_STEPS) {
+                let state = State {
+                    v_mv: &mut self.v_mv,
+                    free_from: &mut self.free_from,
+                    now: self.clock,
+                    v_sum: v_sum.as_deref_mut(),
+                };
+                self.clock += PASS_STEPS as u64;
+                let pass: &mut [LaneBits; PASS_STEPS] =
+                    pass.try_into().expect("chunks of PASS_STEPS");
+                let flags = pass.each_mut().map(LaneBits::words_mut);
+                // SAFETY: simd_level() reports AVX-512 only if the CPU has F/DQ/VL/BW.
+                unsafe { avx512::pass_uniform(c, state, drives, flags) };
+                done += PASS_STEPS;
+            }
+        }
+        for bits in &mut spiked[done..] {
+            self.step(Input::Drives(drives), bits, v_sum.as_deref_mut());
         }
     }
 }
