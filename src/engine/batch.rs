@@ -40,9 +40,10 @@ pub struct Batch {
     fixed_ready: bool,
     events: LaneVec<u32>,
     /// Spike flags of the last steps: of the last two, used in turn by [`Batch::step`], or of
-    /// the last pass's steps in order. A step's flags are recorded one step later: by then the stores that wrote them (a byte per eight lanes, straight from the
-    /// vector unit's mask register) have left the core, and reading them back costs nothing;
-    /// read at once, each word waited for its eight stores.
+    /// the last pass's steps in order. A step's flags are recorded one step later: by then the
+    /// stores that wrote them (a byte per eight lanes, straight from the vector unit's mask
+    /// register) have left the core, and reading them back costs nothing; read at once, each
+    /// word waited for its eight stores.
     spiked: [LaneBits; PASS_STEPS],
     /// Which of `spiked` the last step wrote.
     newest: usize,
@@ -151,7 +152,7 @@ impl Batch {
             for (k, flags) in self.spiked[..PASS_STEPS - 1].iter().enumerate() {
                 self.stats.add_spikes(n + k as u64, flags);
             }
-            // The last step's a step late, as step() does.
+            // The last step's flags a step later, as step() records them.
             self.unrecorded = Some((n + self.newest as u64, self.newest));
         }
     }
