@@ -226,10 +226,10 @@ impl Membrane {
     }
 
     /// `spiked.len()` steps driven by the same drives `R I` (mV) throughout (a time-invariant
-    /// input; see [`Membrane::drives`]): the same as as many calls of [`Membrane::step`] with
-    /// `Input::Drives(drives)`, the flags of the `k`-th step going to `spiked[k]`, but faster
-    /// where the AVX-512 kernel can keep the lanes in registers from one step to the next
-    /// (lanes sharing their constants, at least eight of them).
+    /// input; see [`Membrane::drives`]), the flags of the `k`-th step going to `spiked[k]`:
+    /// the same bits as that many calls of [`Membrane::step`] with `Input::Drives(drives)`, but
+    /// faster where the AVX-512 kernel can keep the lanes in registers from one step to the
+    /// next (at least eight lanes sharing their constants; [`PASS_STEPS`] steps per pass).
     pub fn step_fixed(
         &mut self,
         drives: &[f64],
