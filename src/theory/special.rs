@@ -7,8 +7,8 @@ use std::f64::consts::PI;
 /// relative accuracy, without overflow for x >= 0 (infinite for x < -26.6, where `exp(x^2)`
 /// overflows).
 ///
-/// For 0 <= x < 50 it is read from piecewise Chebyshev interpolants ([`ErfcxTable`], built once
-/// from [`erfcx_direct`]: a few tens of ns a call instead of up to a microsecond, which matters
+/// For 0 <= x < 50 it is read from piecewise Chebyshev interpolants (`ErfcxTable`, built once
+/// from `erfcx_direct`: a few tens of ns a call instead of up to a microsecond, which matters
 /// because the white-noise theory calls it thousands of times per job); beyond, the continued
 /// fraction needs only a few terms; for x < 0, `2 exp(x^2) - erfcx(-x)`.
 pub fn erfcx(x: f64) -> f64 {
