@@ -68,13 +68,13 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         })
     });
     // The writer's own error first: the engine only stops because the writer did.
-    let buffered = writer
+    let file = writer
         .finish()
         .with_context(|| format!("writing {}", opts.out.display()))?;
     ran.with_context(|| format!("writing {}", opts.out.display()))?;
     // Durable before it gets its name.
-    buffered.sync_all()?;
-    drop(buffered);
+    file.sync_all()?;
+    drop(file);
     progress.finish();
     output.commit()?;
     Ok(Summary {

@@ -37,13 +37,7 @@ pub unsafe fn step_uniform(
     let n = input.lanes().len();
     assert!(state.v_mv.len() >= n && state.free_from.len() >= n && spiked.len() * 64 >= n);
     let spiked = spiked.as_mut_ptr().cast::<u8>();
-    let sum = match state.v_sum.take() {
-        Some(sum) => {
-            assert!(sum.len() >= n);
-            sum.as_mut_ptr()
-        }
-        None => std::ptr::null_mut(),
-    };
+    let sum = sum_ptr(&mut state, n);
     let s = &mut state;
     // SAFETY: the bounds are checked above (the sum pointer is used only if not null); the
     // caller guarantees the CPU features.
@@ -145,13 +139,7 @@ pub unsafe fn pass_uniform(
     let n = drives.len();
     assert!(state.v_mv.len() >= n && state.free_from.len() >= n);
     assert!(spiked.iter().all(|s| s.len() * 64 >= n));
-    let sum = match state.v_sum.take() {
-        Some(sum) => {
-            assert!(sum.len() >= n);
-            sum.as_mut_ptr()
-        }
-        None => std::ptr::null_mut(),
-    };
+    let sum = sum_ptr(&mut state, n);
     let p = Pass {
         // SAFETY: the caller guarantees AVX-512F.
         rule: unsafe { Rule::new(c) },
@@ -171,6 +159,18 @@ pub unsafe fn pass_uniform(
         } else {
             p.lanes::<true>(n)
         }
+    }
+}
+
+/// Where `state`'s voltage sums are (taken out of it), checked to hold `n` lanes; null if the
+/// step is not counted.
+fn sum_ptr(state: &mut State<'_>, n: usize) -> *mut f64 {
+    match state.v_sum.take() {
+        Some(sum) => {
+            assert!(sum.len() >= n);
+            sum.as_mut_ptr()
+        }
+        None => std::ptr::null_mut(),
     }
 }
 
@@ -326,6 +326,22 @@ unsafe fn load_steps<const MASKED: bool>(p: *const i64, m: __mmask8) -> __m512i 
     }
 }
 
+/// Stores eight lanes' free-from steps to `p`, only those of `m` if `MASKED`.
+///
+/// # Safety
+/// As [`store`].
+#[inline(always)]
+unsafe fn store_steps<const MASKED: bool>(p: *mut i64, m: __mmask8, x: __m512i) {
+    // SAFETY: the caller guarantees the lanes and AVX-512F.
+    unsafe {
+        if MASKED {
+            _mm512_mask_storeu_epi64(p.cast(), m, x)
+        } else {
+            _mm512_storeu_epi64(p.cast(), x)
+        }
+    }
+}
+
 /// One step's constants, in vectors, and the lane arrays.
 struct Kernel {
     rule: Rule,
@@ -454,12 +470,7 @@ impl Pass {
                 if SUM {
                     store::<MASKED>(self.sum.add(at(b)), m, sum[b]);
                 }
-                let steps = self.free_from.add(at(b)).cast();
-                if MASKED {
-                    _mm512_mask_storeu_epi64(steps, m, free_from[b]);
-                } else {
-                    _mm512_storeu_epi64(steps, free_from[b]);
-                }
+                store_steps::<MASKED>(self.free_from.add(at(b)), m, free_from[b]);
             }
         }
     }

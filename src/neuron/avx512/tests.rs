@@ -104,10 +104,18 @@ fn count(bits: &LaneBits) -> usize {
     spikes
 }
 
+/// Whether this CPU can run the kernels (says so if not).
+fn avx512_here() -> bool {
+    let here = simd_level() == SimdLevel::Avx512;
+    if !here {
+        eprintln!("no AVX-512 on this CPU: the kernels cannot run here");
+    }
+    here
+}
+
 #[test]
 fn the_kernel_steps_like_the_compiled_rule() {
-    if simd_level() != SimdLevel::Avx512 {
-        eprintln!("no AVX-512 on this CPU: the kernel cannot run here");
+    if !avx512_here() {
         return;
     }
     let mut u = uniform();
@@ -143,8 +151,7 @@ fn the_kernel_steps_like_the_compiled_rule() {
 
 #[test]
 fn a_pass_takes_the_steps_the_compiled_rule_takes() {
-    if simd_level() != SimdLevel::Avx512 {
-        eprintln!("no AVX-512 on this CPU: the kernel cannot run here");
+    if !avx512_here() {
         return;
     }
     let mut u = uniform();
