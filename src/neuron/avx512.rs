@@ -9,18 +9,19 @@
 //! Two entry points: [`step_uniform`] takes one step, reading and writing each lane's state in
 //! memory; [`pass_uniform`] takes [`PASS_STEPS`] steps of a time-invariant input, keeping the
 //! lanes' state in registers in between, so the loads and stores (which bound the one-step
-//! loop, not the arithmetic) are paid once per pass. (Measured on 256 lanes, ns per eight lanes
-//! and step: one step at a time 1.86; passes of 2 steps 1.3, of 4 steps 1.3, of 8 steps 1.5:
-//! the flags of more steps spread over more cache lines, and the per-step constants no longer
-//! fit the registers.)
+//! loop, not the arithmetic) are paid once per pass. (`cargo bench --bench stepper -- membrane`,
+//! 256 lanes, ns per eight lanes and step: one step at a time 1.8; passes of 2 steps 1.3, of 4
+//! steps 1.35, of 8 steps 1.5: the flags of more steps spread over more cache lines, and the
+//! per-step constants no longer fit the registers.)
 
 use std::arch::x86_64::*;
 
 use super::{Constants, Input, PASS_STEPS, State};
 
 /// Blocks of eight lanes a pass steps side by side: each block's steps form a chain of
-/// dependent operations (about 20 cycles per step); four independent chains keep the vector
-/// units busy (one block at a time: 1.6 ns per eight lanes and step, four: 1.3).
+/// dependent operations (about 20 cycles per step); independent chains side by side keep the
+/// vector units busier (same benchmark: one block at a time 1.35 ns per eight lanes and step,
+/// two 1.29, four 1.27).
 const PASS_BLOCKS: usize = 4;
 
 /// One step of every lane of `state` (see [`rule`](super::rule)).
