@@ -1,5 +1,8 @@
-//! The command line (DESIGN.md): `run`, `plan`, `trace`. Parses arguments into the library's
-//! calls and maps errors to exit codes: 2 for a bad command line or spec, 1 for a failed run.
+//! The command line (DESIGN.md): `run`, `status`, `merge`, `slurm`, `plan`, `trace`. Parses
+//! arguments into the library's calls and maps errors to exit codes: 2 for a bad command line,
+//! spec or dataset directory, 1 for a failed run, 75 for a dataset run stopped by a signal with
+//! work left, 128 + the signal for a single-file run stopped by one, 3 from `status` when work
+//! remains.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,11 +10,19 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::dataset::{self, DatasetError, DatasetRun, Shard, SlurmOptions, Status};
 use crate::output::{BadOutput, OutputExists, ProgressMode};
 use crate::plan::Plan;
 use crate::run::{RunOptions, run};
 use crate::spec::{Spec, SpecError};
+use crate::stop::{GRACE, Interrupted, SignalGuard, Stop};
 use crate::trace;
+
+/// Exit status of a dataset run stopped with work left in its share (EX_TEMPFAIL: run it again).
+pub const EXIT_STOPPED: u8 = 75;
+
+/// Exit status of `status` when work remains.
+pub const EXIT_WORK_LEFT: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,7 +38,18 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a sweep (the compiled-in default sweep when no SPEC is given) and write Parquet.
+    ///
+    /// With --dataset DIR the sweep runs as chunks into a dataset directory, each finished
+    /// chunk one Parquet file in DIR/parts/; the same command again continues where it stopped,
+    /// and --shard I/N runs one task's share of the chunks (a cluster job array).
     Run(RunArgs),
+    /// How far a dataset directory is, from its files alone. Exit 0 when complete, 3 when work
+    /// remains.
+    Status(StatusArgs),
+    /// Merge a complete dataset directory into one Parquet file, as `run -o` writes it.
+    Merge(MergeArgs),
+    /// Write DIR/lifsweep.sbatch, a SLURM job array that runs the dataset's shards.
+    Slurm(SlurmArgs),
     /// Show jobs per block, neuron-steps, estimated time and output size, without simulating.
     Plan(PlanArgs),
     /// Print one neuron's t, I, V, input events and spikes as CSV.
@@ -42,9 +64,19 @@ pub enum Command {
 pub struct RunArgs {
     /// Sweep spec (TOML); without it, the compiled-in sweeps/default.toml runs.
     pub spec: Option<PathBuf>,
-    /// Output Parquet file.
-    #[arg(short, long, default_value = "results.parquet")]
-    pub out: PathBuf,
+    /// Output Parquet file [default: results.parquet].
+    #[arg(short, long, conflicts_with = "dataset")]
+    pub out: Option<PathBuf>,
+    /// Run into this dataset directory (made if new, continued if not) instead of one file.
+    #[arg(long, value_name = "DIR")]
+    pub dataset: Option<PathBuf>,
+    /// With --dataset: run only shard I of N (0-based): the chunks c with c mod N = I.
+    #[arg(long, value_name = "I/N", requires = "dataset")]
+    pub shard: Option<Shard>,
+    /// With --dataset, when DIR is made: K jobs per chunk [default: chunks of about 15 s of
+    /// one core's work].
+    #[arg(long, value_name = "K", requires = "dataset")]
+    pub chunk_jobs: Option<u64>,
     /// Worker threads [default: RAYON_NUM_THREADS, else SLURM_CPUS_PER_TASK, else all cores].
     #[arg(long)]
     pub threads: Option<usize>,
@@ -52,6 +84,67 @@ pub struct RunArgs {
     #[arg(short, long)]
     pub quiet: bool,
     /// Overwrite OUT if it exists.
+    #[arg(long, conflicts_with = "dataset")]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// The dataset directory.
+    pub dir: PathBuf,
+    /// Print only the shards with work left, as a SLURM array list (`3,7-9`), for
+    /// `sbatch --array=$(lifsweep status DIR --missing-shards) DIR/lifsweep.sbatch`.
+    #[arg(long)]
+    pub missing_shards: bool,
+    /// The shard count to report by [default: the one `lifsweep slurm` recorded in DIR].
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The dataset directory.
+    pub dir: PathBuf,
+    /// Output Parquet file.
+    #[arg(short, long, default_value = "results.parquet")]
+    pub out: PathBuf,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SlurmArgs {
+    /// Sweep spec (TOML) to make DIR from; without it, DIR's own spec (or, for a new DIR, the
+    /// compiled-in default sweep).
+    pub spec: Option<PathBuf>,
+    /// The dataset directory (made if new).
+    #[arg(long, value_name = "DIR")]
+    pub dataset: PathBuf,
+    /// Array tasks: task i runs shard i/N.
+    #[arg(long, value_name = "N")]
+    pub tasks: u64,
+    /// CPUs (threads) per task.
+    #[arg(long, value_name = "C", default_value_t = 1)]
+    pub cpus_per_task: u64,
+    /// Time limit per task, in SLURM's format [default: twice the estimated work of a task
+    /// plus 10 minutes].
+    #[arg(long)]
+    pub time: Option<String>,
+    #[arg(long)]
+    pub partition: Option<String>,
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Memory per node, in SLURM's format (e.g. 4G).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// Tasks running at once, at most (the array's %K).
+    #[arg(long, value_name = "K")]
+    pub max_parallel: Option<u64>,
+    /// When DIR is made: K jobs per chunk.
+    #[arg(long, value_name = "K")]
+    pub chunk_jobs: Option<u64>,
+    /// Replace an existing DIR/lifsweep.sbatch that differs.
     #[arg(long)]
     pub force: bool,
 }
@@ -86,36 +179,68 @@ pub struct UsageError(pub String);
 /// Runs a parsed command line; prints errors and returns the exit status.
 pub fn main(cli: Cli) -> ExitCode {
     match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Some(i) = e.downcast_ref::<Interrupted>() {
+                return ExitCode::from(128 + i.signal.unwrap_or(2).clamp(1, 127) as u8);
+            }
             let usage = e.is::<SpecError>()
                 || e.is::<UsageError>()
                 || e.is::<OutputExists>()
-                || e.is::<BadOutput>();
+                || e.is::<BadOutput>()
+                || e.is::<DatasetError>();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<()> {
+/// Runs the command; returns the exit status of a command that did its work.
+fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Run(a) => {
-            let spec = load_spec(a.spec.as_deref())?;
-            let threads = resolve_threads(a.threads)?;
-            if !a.quiet {
-                print_warnings(&spec);
+        Command::Run(a) => return run_command(a),
+        Command::Status(a) => {
+            let status = Status::read(&a.dir, a.shards)?;
+            if a.missing_shards {
+                let list = status.missing_shards().ok_or_else(|| {
+                    UsageError(format!(
+                        "{} has no shard count (`lifsweep slurm` records one); give --shards N",
+                        a.dir.display()
+                    ))
+                })?;
+                print_out(list)?;
+            } else {
+                print_out(&status)?;
             }
-            let summary = run(
-                &spec,
-                &RunOptions {
-                    out: a.out,
-                    force: a.force,
-                    threads,
-                    progress: ProgressMode::detect(a.quiet),
-                },
-            )?;
-            print_out(summary)?;
+            return Ok(if status.complete() { 0 } else { EXIT_WORK_LEFT });
+        }
+        Command::Merge(a) => {
+            let rows = dataset::merge(&a.dir, &a.out, a.force)?;
+            print_out(format!(
+                "merged {rows} rows of {} into {}",
+                a.dir.display(),
+                a.out.display()
+            ))?;
+        }
+        Command::Slurm(a) => {
+            let spec = a.spec.as_deref().map(Spec::from_file).transpose()?;
+            let mut ds = dataset::Dataset::open_or_create(&a.dataset, spec, a.chunk_jobs)?;
+            let binary = std::env::current_exe()
+                .and_then(std::fs::canonicalize)
+                .map_err(|e| anyhow::anyhow!("cannot find this lifsweep binary's path: {e}"))?;
+            let opts = SlurmOptions {
+                tasks: a.tasks,
+                cpus_per_task: a.cpus_per_task,
+                time: a.time,
+                partition: a.partition,
+                account: a.account,
+                mem: a.mem,
+                max_parallel: a.max_parallel,
+                binary,
+                force: a.force,
+            };
+            let script = dataset::write_sbatch(&mut ds, &opts)?;
+            print_out(dataset::submit_hint(&a.dataset, &script, &opts))?;
         }
         Command::Plan(a) => {
             let spec = load_spec(a.spec.as_deref())?;
@@ -139,10 +264,65 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             )?;
         }
     }
-    Ok(())
+    Ok(0)
+}
+
+fn run_command(a: RunArgs) -> anyhow::Result<u8> {
+    let spec = a.spec.as_deref().map(Spec::from_file).transpose()?;
+    let threads = resolve_threads(a.threads)?;
+    let progress = ProgressMode::detect(a.quiet);
+    let stop = Stop::new();
+    let Some(dir) = a.dataset else {
+        let spec = spec.unwrap_or_else(Spec::default_sweep);
+        if !a.quiet {
+            print_warnings(&spec);
+        }
+        let _signals = SignalGuard::install(
+            stop.clone(),
+            "stopping; nothing will be written".into(),
+            String::new(),
+        )?;
+        let summary = run(
+            &spec,
+            &RunOptions {
+                out: a.out.unwrap_or_else(|| PathBuf::from("results.parquet")),
+                force: a.force,
+                threads,
+                progress,
+                stop,
+            },
+        )?;
+        print_out(summary)?;
+        return Ok(0);
+    };
+    if let Some(spec) = &spec
+        && !a.quiet
+    {
+        print_warnings(spec);
+    }
+    let _signals = SignalGuard::install(
+        stop.clone(),
+        format!(
+            "taking no new chunk; the chunk in flight is finished if it can be within {} s,              then lifsweep stops (send the signal again to stop at once)",
+            GRACE.as_secs()
+        ),
+        "stopping at once; the chunk in flight is dropped".into(),
+    )?;
+    let summary = dataset::run_dataset(DatasetRun {
+        dir,
+        spec,
+        chunk_jobs: a.chunk_jobs,
+        shard: a.shard.unwrap_or(Shard::ALL),
+        threads,
+        progress,
+        stop,
+    })?;
+    print_out(&summary)?;
+    Ok(if summary.complete() { 0 } else { EXIT_STOPPED })
 }
 
 fn load_spec(path: Option<&Path>) -> Result<Spec, SpecError> {
+    // `run` and `slurm` read theirs themselves: a dataset's own spec stands in for a missing one.
     match path {
         Some(p) => Spec::from_file(p),
         None => Ok(Spec::default_sweep()),

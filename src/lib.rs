@@ -27,6 +27,7 @@
 //! ```
 
 pub mod cli;
+pub mod dataset;
 pub mod engine;
 pub mod fastmath;
 pub mod grid;
@@ -39,6 +40,7 @@ pub mod plan;
 pub mod rng;
 pub mod run;
 pub mod spec;
+pub mod stop;
 pub mod theory;
 pub mod trace;
 

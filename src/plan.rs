@@ -26,6 +26,12 @@ pub fn theory_seconds_per_job(model: Model) -> f64 {
     }
 }
 
+/// Estimated single-thread time of one job (s): its neuron-steps and its theory columns.
+pub fn job_seconds(job: &crate::job::Job) -> f64 {
+    job.neuron_steps() as f64 * ns_per_neuron_step(job.model) * 1e-9
+        + theory_seconds_per_job(job.model)
+}
+
 /// Measured compressed size of one result row (bytes; 22.4 MB for a million rows), for estimates.
 pub const BYTES_PER_ROW: f64 = 22.5;
 

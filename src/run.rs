@@ -10,12 +10,16 @@ use crate::engine::{self, Counters};
 use crate::grid::Grid;
 use crate::output::{AtomicOutput, BackgroundWriter, Progress, ProgressMode};
 use crate::spec::Spec;
+use crate::stop::{Interrupted, Stop};
 
 pub struct RunOptions {
     pub out: PathBuf,
     pub force: bool,
     pub threads: usize,
     pub progress: ProgressMode,
+    /// A stop asked for while the run goes (a signal) ends it soon; the result is then
+    /// incomplete and nothing is written.
+    pub stop: Arc<Stop>,
 }
 
 /// What a run did, for the summary line.
@@ -58,11 +62,18 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         .context("cannot start the worker threads")?;
     let counters = Arc::new(Counters::default());
     let neuron_steps = spec.blocks.iter().map(|b| b.neuron_steps()).sum();
-    let progress = Progress::start(opts.progress, counters.clone(), grid.len(), neuron_steps);
+    let progress = Progress::start(
+        opts.progress,
+        counters.clone(),
+        grid.len(),
+        neuron_steps,
+        None,
+    );
     let mut writer = BackgroundWriter::start(file, &spec.text, grid.len())?;
     let mut spikes = 0u64;
     let ran = pool.install(|| {
-        engine::run(&grid, &counters, |job, result| {
+        let ids = (0..grid.len()).take_while(|_| !opts.stop.requested());
+        engine::run_ids(&grid, ids, &counters, |job, result| {
             spikes += result.stats.spikes;
             writer.push(job, result)
         })
@@ -72,6 +83,15 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         .finish()
         .with_context(|| format!("writing {}", opts.out.display()))?;
     ran.with_context(|| format!("writing {}", opts.out.display()))?;
+    if opts.stop.requested() {
+        progress.finish();
+        // Dropping `output` removes the temporary file.
+        return Err(Interrupted {
+            signal: opts.stop.signal(),
+            what: format!("nothing written to {}", opts.out.display()),
+        }
+        .into());
+    }
     // Durable before it gets its name.
     file.sync_all()?;
     drop(file);

@@ -63,20 +63,34 @@ struct Segment {
 pub fn run<E>(
     grid: &Grid,
     counters: &Counters,
+    emit: impl FnMut(&Job, JobResult) -> Result<(), E>,
+) -> Result<(), E> {
+    run_ids(grid, 0..grid.len(), counters, emit)
+}
+
+/// Runs the jobs `ids` of `grid` (each id `< grid.len()`), calling `emit` for each in the order
+/// of `ids`. The ids are drawn as the engine plans its next chunk of work, at most a few
+/// thousand ahead of the rows emitted, so an iterator that ends early (a stop was asked for)
+/// ends the run soon, after the rows of the jobs it has already yielded. A job's row does not
+/// depend on which other jobs run, or in what order.
+pub fn run_ids<E>(
+    grid: &Grid,
+    ids: impl IntoIterator<Item = u64>,
+    counters: &Counters,
     mut emit: impl FnMut(&Job, JobResult) -> Result<(), E>,
 ) -> Result<(), E> {
     let target_batches = BATCHES_PER_THREAD * rayon::current_num_threads();
     let max_jobs = JOBS_PER_THREAD * rayon::current_num_threads();
-    let mut next = 0;
-    while next < grid.len() {
+    let mut ids = ids.into_iter().peekable();
+    while ids.peek().is_some() {
         // Plan a chunk: consecutive jobs, their segments packed into batch plans.
         let mut jobs: Vec<Job> = Vec::new();
         let mut plans: Vec<Vec<Segment>> = Vec::new();
         let mut open: Vec<Segment> = Vec::new();
         let mut open_lanes = 0;
-        while next < grid.len() && plans.len() < target_batches && jobs.len() < max_jobs {
-            let job = grid.job(next);
-            next += 1;
+        while plans.len() < target_batches && jobs.len() < max_jobs {
+            let Some(id) = ids.next() else { break };
+            let job = grid.job(id);
             if let Some(prev) = open.last().map(|s| &jobs[s.job])
                 && Shape::of(prev) != Shape::of(&job)
             {

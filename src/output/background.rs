@@ -21,11 +21,33 @@ const QUEUE: usize = 8;
 
 type Rows = Vec<(Job, JobResult)>;
 
-/// The engine's side of the writer thread, which writes into a `W`.
-pub struct BackgroundWriter<W> {
+/// Where the writer thread puts rows: one result file, or a dataset's part files.
+pub trait RowSink: Send + 'static {
+    /// What the sink gives back when it is done.
+    type Output: Send + 'static;
+    /// Takes one job's row (rows come in the order the engine emits them).
+    fn push(&mut self, job: &Job, result: &JobResult) -> anyhow::Result<()>;
+    /// Writes what is left; returns the output.
+    fn finish(self) -> anyhow::Result<Self::Output>;
+}
+
+/// One result file written into a `W`.
+impl<W: Write + Send + 'static> RowSink for ResultWriter<BufWriter<W>> {
+    type Output = W;
+    fn push(&mut self, job: &Job, result: &JobResult) -> anyhow::Result<()> {
+        Ok(ResultWriter::push(self, job, result)?)
+    }
+    fn finish(self) -> anyhow::Result<W> {
+        let buffered = ResultWriter::finish(self)?;
+        Ok(buffered.into_inner().map_err(|e| e.into_error())?)
+    }
+}
+
+/// The engine's side of the writer thread, which hands rows to an `S`.
+pub struct BackgroundWriter<S: RowSink> {
     tx: Option<SyncSender<Rows>>,
     pending: Rows,
-    thread: JoinHandle<anyhow::Result<W>>,
+    thread: JoinHandle<anyhow::Result<S::Output>>,
 }
 
 /// The writer thread has stopped (on an error, which [`BackgroundWriter::finish`] returns).
@@ -33,21 +55,26 @@ pub struct BackgroundWriter<W> {
 #[error("the result writer stopped")]
 pub struct WriterStopped;
 
-impl<W: Write + Send + 'static> BackgroundWriter<W> {
+impl<W: Write + Send + 'static> BackgroundWriter<ResultWriter<BufWriter<W>>> {
     /// Starts a thread writing about `rows` rows (see [`ResultWriter::new`]) into `out`.
-    pub fn start(out: W, spec_text: &str, rows: u64) -> anyhow::Result<BackgroundWriter<W>> {
-        let mut writer = ResultWriter::new(BufWriter::new(out), spec_text, rows)?;
+    pub fn start(out: W, spec_text: &str, rows: u64) -> anyhow::Result<Self> {
+        BackgroundWriter::with_sink(ResultWriter::new(BufWriter::new(out), spec_text, rows)?)
+    }
+}
+
+impl<S: RowSink> BackgroundWriter<S> {
+    /// Starts a thread handing rows to `sink`.
+    pub fn with_sink(mut sink: S) -> anyhow::Result<Self> {
         let (tx, rx) = sync_channel::<Rows>(QUEUE);
         let thread = std::thread::Builder::new()
             .name("lifsweep-writer".into())
             .spawn(move || {
                 for rows in rx {
                     for (job, result) in &rows {
-                        writer.push(job, result)?;
+                        sink.push(job, result)?;
                     }
                 }
-                let buffered = writer.finish()?;
-                Ok(buffered.into_inner().map_err(|e| e.into_error())?)
+                sink.finish()
             })
             .context("cannot start the writer thread")?;
         Ok(BackgroundWriter {
@@ -77,7 +104,7 @@ impl<W: Write + Send + 'static> BackgroundWriter<W> {
 
     /// Sends the remaining rows and waits for the thread to write the footer; returns the sink,
     /// or the error that stopped the writer.
-    pub fn finish(mut self) -> anyhow::Result<W> {
+    pub fn finish(mut self) -> anyhow::Result<S::Output> {
         // If this fails, the thread has stopped on an error, which join reports.
         let _ = self.send();
         drop(self.tx.take());

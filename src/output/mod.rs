@@ -6,7 +6,7 @@ mod file;
 mod parquet;
 mod progress;
 
-pub use background::{BackgroundWriter, WriterStopped};
+pub use background::{BackgroundWriter, RowSink, WriterStopped};
 pub use file::{AtomicOutput, BadOutput, OutputExists};
-pub use parquet::{ROW_GROUP_ROWS, ResultWriter, metadata, schema};
+pub use parquet::{BatchWriter, ROW_GROUP_ROWS, ResultWriter, metadata, schema};
 pub use progress::{Progress, ProgressMode};

@@ -217,41 +217,52 @@ pub fn metadata(spec_text: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The writer settings every result file is written with (single files, dataset parts and
+/// merged files alike), with `metadata` as the file's key-value metadata.
+fn properties(metadata: Vec<(String, String)>) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_data_page_row_count_limit(PAGE_ROWS)
+        // Dictionaries only for the two label columns: the numbers are mostly distinct, and
+        // where a grid repeats them zstd does better without (files 10-25% smaller, written
+        // faster: the dictionary look-ups were a sixth of a million-row run).
+        .set_dictionary_enabled(false)
+        .set_column_dictionary_enabled(ColumnPath::from("model"), true)
+        .set_column_dictionary_enabled(ColumnPath::from("integrator"), true)
+        .set_key_value_metadata(Some(
+            metadata
+                .into_iter()
+                .map(|(k, v)| KeyValue::new(k, v))
+                .collect(),
+        ))
+        .build()
+}
+
 /// Streams job rows into a Parquet file.
 pub struct ResultWriter<W: Write + Send> {
-    writer: ArrowWriter<W>,
-    schema: SchemaRef,
+    writer: BatchWriter<W>,
     rows: Rows,
     /// Rows buffered before they are handed to the Parquet writer.
     capacity: usize,
 }
 
 impl<W: Write + Send> ResultWriter<W> {
-    /// A writer for about `rows` rows (it sizes its buffer by this; any number may be pushed).
+    /// A writer for about `rows` rows (it sizes its buffer by this; any number may be pushed),
+    /// with the provenance of `spec_text` as the file's metadata.
     pub fn new(out: W, spec_text: &str, rows: u64) -> parquet::errors::Result<Self> {
-        let schema = schema();
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .set_data_page_row_count_limit(PAGE_ROWS)
-            // Dictionaries only for the two label columns: the numbers are mostly distinct, and
-            // where a grid repeats them zstd does better without (files 10-25% smaller, written
-            // faster: the dictionary look-ups were a sixth of a million-row run).
-            .set_dictionary_enabled(false)
-            .set_column_dictionary_enabled(ColumnPath::from("model"), true)
-            .set_column_dictionary_enabled(ColumnPath::from("integrator"), true)
-            .set_key_value_metadata(Some(
-                metadata(spec_text)
-                    .into_iter()
-                    .map(|(k, v)| KeyValue::new(k, v))
-                    .collect(),
-            ))
-            .build();
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
+        Self::with_metadata(out, metadata(spec_text), rows)
+    }
+
+    /// A writer for about `rows` rows with the key-value metadata `metadata`.
+    pub fn with_metadata(
+        out: W,
+        metadata: Vec<(String, String)>,
+        rows: u64,
+    ) -> parquet::errors::Result<Self> {
         let capacity = rows.clamp(1, BATCH_ROWS as u64) as usize;
         Ok(ResultWriter {
-            writer,
-            schema,
+            writer: BatchWriter::new(out, metadata)?,
             rows: Rows::with_capacity(capacity),
             capacity,
         })
@@ -274,7 +285,7 @@ impl<W: Write + Send> ResultWriter<W> {
         }
         let rows = std::mem::replace(&mut self.rows, Rows::with_capacity(0));
         let arrays = columns(rows).into_iter().map(|(_, a)| a).collect();
-        let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
+        let batch = RecordBatch::try_new(self.writer.schema.clone(), arrays)?;
         self.writer.write(&batch)?;
         drop(batch);
         // The next buffer only once this one's memory is free (the peak stays one buffer).
@@ -285,6 +296,51 @@ impl<W: Write + Send> ResultWriter<W> {
     /// Writes the remaining rows and the footer; returns the sink.
     pub fn finish(mut self) -> parquet::errors::Result<W> {
         self.hand_over()?;
+        self.writer.finish()
+    }
+}
+
+/// Writes record batches that are already in the result schema (rows read back from dataset
+/// parts) with the settings of [`ResultWriter`], so that the same rows in the same order give
+/// the same file, byte for byte.
+///
+/// The Parquet writer closes a page when it holds [`PAGE_ROWS`] rows, checked at the end of each
+/// batch it is given; [`ResultWriter`] hands it batches of [`BATCH_ROWS`]. A batch given here is
+/// cut where the rows written so far reach a multiple of `BATCH_ROWS`, so the pages close at the
+/// same rows whatever the sizes of the batches given.
+pub struct BatchWriter<W: Write + Send> {
+    writer: ArrowWriter<W>,
+    schema: SchemaRef,
+    rows: u64,
+}
+
+impl<W: Write + Send> BatchWriter<W> {
+    pub fn new(out: W, metadata: Vec<(String, String)>) -> parquet::errors::Result<Self> {
+        let schema = schema();
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties(metadata)))?;
+        Ok(BatchWriter {
+            writer,
+            schema,
+            rows: 0,
+        })
+    }
+
+    /// Appends `batch`'s rows (its columns must have the result schema's types).
+    pub fn write(&mut self, batch: &RecordBatch) -> parquet::errors::Result<()> {
+        let batch = RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec())?;
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            let to_boundary = BATCH_ROWS - (self.rows % BATCH_ROWS as u64) as usize;
+            let len = to_boundary.min(batch.num_rows() - offset);
+            self.writer.write(&batch.slice(offset, len))?;
+            offset += len;
+            self.rows += len as u64;
+        }
+        Ok(())
+    }
+
+    /// Writes the footer; returns the sink.
+    pub fn finish(self) -> parquet::errors::Result<W> {
         self.writer.into_inner()
     }
 }

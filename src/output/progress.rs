@@ -2,7 +2,7 @@
 //! nothing with `--quiet`. A reporter thread reads the engine's counters; workers never block.
 
 use std::io::IsTerminal;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -42,6 +42,8 @@ pub struct Progress {
 struct Totals {
     jobs: u64,
     neuron_steps: u64,
+    /// Parts written so far and to write (dataset runs).
+    parts: Option<(Arc<AtomicU64>, u64)>,
 }
 
 impl Progress {
@@ -50,11 +52,13 @@ impl Progress {
         counters: Arc<Counters>,
         total_jobs: u64,
         total_neuron_steps: u64,
+        parts: Option<(Arc<AtomicU64>, u64)>,
     ) -> Progress {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let totals = Totals {
             jobs: total_jobs,
             neuron_steps: total_neuron_steps,
+            parts,
         };
         let thread = match mode {
             ProgressMode::Quiet => None,
@@ -116,19 +120,22 @@ fn report(mode: ProgressMode, c: &Counters, totals: &Totals, stop: &(Mutex<bool>
         let steps = c.neuron_steps.load(Ordering::Relaxed);
         let elapsed = start.elapsed().as_secs_f64();
         let rate = steps as f64 / elapsed.max(1e-9);
+        let parts = totals.parts.as_ref().map_or(String::new(), |(done, of)| {
+            format!("{}/{of} chunks, ", done.load(Ordering::Relaxed))
+        });
         match &bar {
             Some(bar) => {
                 bar.set_position(steps);
                 bar.set_message(format!(
-                    "{jobs}/{} jobs, {rate:.2e} neuron-steps/s",
+                    "{parts}{jobs}/{} jobs, {rate:.2e} neuron-steps/s",
                     totals.jobs
                 ));
             }
             None => {
                 let left = totals.neuron_steps.saturating_sub(steps) as f64 / rate.max(1.0);
                 eprintln!(
-                    "lifsweep: {elapsed:.0} s, {jobs}/{} jobs written, {:.1}% of {:.3e} neuron-steps, \
-                     {rate:.3e} neuron-steps/s, about {left:.0} s left",
+                    "lifsweep: {elapsed:.0} s, {parts}{jobs}/{} jobs done, {:.1}% of {:.3e} \
+                     neuron-steps, {rate:.3e} neuron-steps/s, about {left:.0} s left",
                     totals.jobs,
                     100.0 * steps as f64 / totals.neuron_steps.max(1) as f64,
                     totals.neuron_steps as f64

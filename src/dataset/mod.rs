@@ -1,0 +1,294 @@
+//! Dataset directories: a sweep run as chunks of jobs, each finished chunk one complete,
+//! immutable Parquet part file, so that a run can be killed at any moment and continued, and
+//! spread over the tasks of a cluster job array (`--shard I/N`). No coordination between tasks:
+//! a part's bytes depend only on the spec and the chunk, so two tasks racing on one chunk write
+//! the same file.
+//!
+//! ```text
+//! DIR/lifsweep.toml        the manifest (spec, versions, schema, chunk boundaries, shards)
+//! DIR/parts/part-000123.parquet   one per finished chunk; nothing else ever stands here
+//! DIR/tmp/                 parts being written, renamed into parts/ once fsynced
+//! DIR/logs/                SLURM's logs (lifsweep slurm)
+//! DIR/lifsweep.sbatch      the job-array script (lifsweep slurm)
+//! ```
+
+mod chunks;
+mod manifest;
+mod merge;
+mod parts;
+mod run;
+mod slurm;
+mod status;
+
+pub use chunks::{CHUNK_SECONDS, Chunks, MAX_CHUNKS, Shard, array_list};
+pub use manifest::{Identity, Manifest};
+pub use merge::merge;
+pub use parts::{PartWriter, STALE_TMP, Scan, check_part, scan};
+pub use run::{DatasetRun, DatasetSummary, run_dataset};
+pub use slurm::{SlurmOptions, shell_quote, submit_hint, write_sbatch};
+pub use status::Status;
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::grid::Grid;
+use crate::plan::Plan;
+use crate::spec::Spec;
+
+/// A dataset directory that cannot be used as asked (exit status 2): not a dataset, another
+/// spec, another version, a shard out of range, ...
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DatasetError(pub String);
+
+const MANIFEST: &str = "lifsweep.toml";
+
+/// An open dataset directory whose manifest matches this build.
+pub struct Dataset {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    pub spec: Spec,
+    pub grid: Grid,
+}
+
+impl Dataset {
+    /// Opens an existing dataset.
+    pub fn open(dir: &Path) -> Result<Dataset, DatasetError> {
+        if !dir.join(MANIFEST).exists() {
+            return Err(DatasetError(format!(
+                "{} is not a lifsweep dataset directory (it has no {MANIFEST}); make one with \
+                 `lifsweep run SPEC --dataset {}`",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        let manifest = Manifest::read(&dir.join(MANIFEST))?;
+        let differences = manifest.identity.differences(&Identity::current());
+        if !differences.is_empty() {
+            return Err(DatasetError(format!(
+                "{} cannot be used by this lifsweep: {}. Continue it with the lifsweep that made \
+                 it, or start a new dataset directory",
+                dir.display(),
+                differences.join("; ")
+            )));
+        }
+        let spec = Spec::parse(&manifest.spec).map_err(|e| {
+            DatasetError(format!(
+                "the spec recorded in {} is not valid for this lifsweep: {e}",
+                dir.join(MANIFEST).display()
+            ))
+        })?;
+        let grid = Grid::new(&spec);
+        if grid.len() != manifest.chunks.jobs() {
+            return Err(DatasetError(format!(
+                "{}: its spec has {} jobs, its manifest says {}",
+                dir.display(),
+                grid.len(),
+                manifest.chunks.jobs()
+            )));
+        }
+        Ok(Dataset {
+            dir: dir.to_path_buf(),
+            manifest,
+            spec,
+            grid,
+        })
+    }
+
+    /// Opens `dir`, or makes it from `spec` (the compiled-in default sweep without one) if it
+    /// does not exist or is empty. On an existing dataset, `spec` (if given) must be the one it
+    /// was made from, and `chunk_jobs` (if given) the value it was made with.
+    pub fn open_or_create(
+        dir: &Path,
+        spec: Option<Spec>,
+        chunk_jobs: Option<u64>,
+    ) -> Result<Dataset, DatasetError> {
+        if chunk_jobs == Some(0) {
+            return Err(DatasetError(
+                "--chunk-jobs 0 is not allowed: give 1 or more jobs per chunk".into(),
+            ));
+        }
+        if !dir.join(MANIFEST).exists() {
+            if let Some(existing) = foreign_content(dir)? {
+                return Err(DatasetError(existing));
+            }
+            let spec = spec.unwrap_or_else(Spec::default_sweep);
+            create(dir, &spec, chunk_jobs)?;
+            return Dataset::open(dir);
+        }
+        let ds = Dataset::open(dir)?;
+        if let Some(spec) = spec
+            && spec.text != ds.spec.text
+        {
+            return Err(DatasetError(format!(
+                "{} was made from another spec ({}). Run it without a SPEC to continue it with its \
+                 own, or give a new --dataset directory",
+                dir.display(),
+                first_difference(&ds.spec.text, &spec.text)
+            )));
+        }
+        if let Some(k) = chunk_jobs
+            && k != ds.manifest.chunk_jobs
+        {
+            let made = match ds.manifest.chunk_jobs {
+                0 => "chunks cut by estimated cost (no --chunk-jobs)".to_string(),
+                k => format!("--chunk-jobs {k}"),
+            };
+            return Err(DatasetError(format!(
+                "--chunk-jobs {k} is not allowed here: {} was made with {made}, and its chunk \
+                 boundaries are fixed; leave --chunk-jobs out to continue it",
+                dir.display()
+            )));
+        }
+        Ok(ds)
+    }
+
+    pub fn parts_dir(&self) -> PathBuf {
+        self.dir.join("parts")
+    }
+
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.dir.join("tmp")
+    }
+
+    pub fn chunks(&self) -> &Chunks {
+        &self.manifest.chunks
+    }
+
+    /// The file name of chunk `c`'s part (names sort in job order).
+    pub fn part_name(&self, c: usize) -> String {
+        let width = (self.chunks().len().saturating_sub(1))
+            .to_string()
+            .len()
+            .max(6);
+        format!("part-{c:0width$}.parquet")
+    }
+
+    /// The chunk a part file name stands for, if it is one of this dataset's names.
+    pub fn chunk_of_name(&self, name: &str) -> Option<usize> {
+        let digits = name.strip_prefix("part-")?.strip_suffix(".parquet")?;
+        let c: usize = digits.parse().ok()?;
+        (c < self.chunks().len() && self.part_name(c) == name).then_some(c)
+    }
+
+    /// Checks the dataset's shard `shard` against its chunks.
+    pub fn check_shard(&self, shard: Shard) -> Result<(), DatasetError> {
+        let n = self.chunks().len() as u64;
+        if shard.count > n {
+            return Err(DatasetError(format!(
+                "--shard {shard} is not allowed: {} has {n} chunks, so at most {n} shards; use \
+                 N <= {n}",
+                self.dir.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Estimated single-thread seconds and neuron-steps of each chunk.
+    pub fn chunk_costs(&self) -> Vec<(f64, u64)> {
+        let mut costs = vec![(0.0, 0u64); self.chunks().len()];
+        for job in self.grid.jobs() {
+            let c = &mut costs[self.chunks().of(job.id)];
+            c.0 += crate::plan::job_seconds(&job);
+            c.1 += job.neuron_steps();
+        }
+        costs
+    }
+
+    /// Records `shards` as the dataset's shard count (one atomic replacement of the manifest).
+    pub fn set_shards(&mut self, shards: u64) -> anyhow::Result<()> {
+        if self.manifest.shards == Some(shards) {
+            return Ok(());
+        }
+        self.manifest.shards = Some(shards);
+        let tmp = tempfile::NamedTempFile::new_in(self.tmp_dir())?;
+        write_synced(tmp.as_file(), self.manifest.to_toml().as_bytes())?;
+        tmp.persist(self.dir.join(MANIFEST))?;
+        sync_dir(&self.dir)?;
+        Ok(())
+    }
+}
+
+/// Why `dir` cannot become a new dataset, if it cannot: it is a file, or a directory with
+/// other things in it.
+fn foreign_content(dir: &Path) -> Result<Option<String>, DatasetError> {
+    if dir.exists() && !dir.is_dir() {
+        return Ok(Some(format!(
+            "--dataset {} is a file, not a directory; give a new directory name",
+            dir.display()
+        )));
+    }
+    if !dir.exists() {
+        return Ok(None);
+    }
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(|e| DatasetError(format!("cannot read {}: {e}", dir.display())))?;
+    Ok(entries.next().map(|_| {
+        format!(
+            "--dataset {} already exists and is not a lifsweep dataset (it has no {MANIFEST}); \
+             give a new or empty directory",
+            dir.display()
+        )
+    }))
+}
+
+/// Makes a new dataset directory. Safe against another process making it at the same moment:
+/// the manifest is linked into place, never replaced, and the loser opens the winner's.
+fn create(dir: &Path, spec: &Spec, chunk_jobs: Option<u64>) -> Result<(), DatasetError> {
+    let io = |what: &str, e: std::io::Error| {
+        DatasetError(format!("cannot make {what} in {}: {e}", dir.display()))
+    };
+    for sub in ["parts", "tmp", "logs"] {
+        std::fs::create_dir_all(dir.join(sub)).map_err(|e| io(sub, e))?;
+    }
+    let grid = Grid::new(spec);
+    let chunks = match chunk_jobs {
+        Some(k) => Chunks::uniform(grid.len(), k),
+        None => Chunks::by_cost(&grid, Plan::new(spec, 1).seconds()),
+    };
+    let manifest = Manifest {
+        identity: Identity::current(),
+        spec: spec.text.clone(),
+        chunk_jobs: chunk_jobs.unwrap_or(0),
+        chunks,
+        shards: None,
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir.join("tmp")).map_err(|e| io("tmp", e))?;
+    write_synced(tmp.as_file(), manifest.to_toml().as_bytes()).map_err(|e| io(MANIFEST, e))?;
+    match tmp.persist_noclobber(dir.join(MANIFEST)) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(MANIFEST, e.error)),
+    }
+    sync_dir(dir).map_err(|e| io(MANIFEST, e))
+}
+
+/// Writes `bytes` to `file` and waits until they are on disk.
+pub(crate) fn write_synced(mut file: &File, bytes: &[u8]) -> std::io::Result<()> {
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Makes the names in `dir` durable (after a rename into it).
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Where two spec texts first differ, for messages.
+fn first_difference(theirs: &str, ours: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(i), b.get(i));
+        if x != y {
+            let show = |l: Option<&&str>| l.map_or("(no line)".to_string(), |l| format!("{l:?}"));
+            return format!(
+                "line {} is {} there and {} in the spec given",
+                i + 1,
+                show(x),
+                show(y)
+            );
+        }
+    }
+    "the texts differ in their line endings".to_string()
+}
