@@ -268,20 +268,33 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn run_command(a: RunArgs) -> anyhow::Result<u8> {
+    // Signals are caught first, so that a stop asked for at any moment is orderly.
+    let stop = Stop::new();
+    let _signals = if a.dataset.is_some() {
+        SignalGuard::install(
+            stop.clone(),
+            format!(
+                "taking no new chunk; the chunk in flight is finished if it can be within {} s, \
+                 then lifsweep stops (send the signal again to stop at once)",
+                GRACE.as_secs()
+            ),
+            "stopping at once; the chunk in flight is dropped".into(),
+        )?
+    } else {
+        SignalGuard::install(
+            stop.clone(),
+            "stopping; nothing will be written".into(),
+            String::new(),
+        )?
+    };
     let spec = a.spec.as_deref().map(Spec::from_file).transpose()?;
     let threads = resolve_threads(a.threads)?;
     let progress = ProgressMode::detect(a.quiet);
-    let stop = Stop::new();
     let Some(dir) = a.dataset else {
         let spec = spec.unwrap_or_else(Spec::default_sweep);
         if !a.quiet {
             print_warnings(&spec);
         }
-        let _signals = SignalGuard::install(
-            stop.clone(),
-            "stopping; nothing will be written".into(),
-            String::new(),
-        )?;
         let summary = run(
             &spec,
             &RunOptions {
@@ -300,14 +313,6 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
     {
         print_warnings(spec);
     }
-    let _signals = SignalGuard::install(
-        stop.clone(),
-        format!(
-            "taking no new chunk; the chunk in flight is finished if it can be within {} s,              then lifsweep stops (send the signal again to stop at once)",
-            GRACE.as_secs()
-        ),
-        "stopping at once; the chunk in flight is dropped".into(),
-    )?;
     let summary = dataset::run_dataset(DatasetRun {
         dir,
         spec,

@@ -33,6 +33,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::grid::Grid;
+use crate::output::new_file;
 use crate::plan::Plan;
 use crate::spec::Spec;
 
@@ -202,7 +203,7 @@ impl Dataset {
             return Ok(());
         }
         self.manifest.shards = Some(shards);
-        let tmp = tempfile::NamedTempFile::new_in(self.tmp_dir())?;
+        let tmp = new_file(&self.tmp_dir(), "lifsweep.toml.", ".tmp", 0o666)?;
         write_synced(tmp.as_file(), self.manifest.to_toml().as_bytes())?;
         tmp.persist(self.dir.join(MANIFEST))?;
         sync_dir(&self.dir)?;
@@ -254,7 +255,8 @@ fn create(dir: &Path, spec: &Spec, chunk_jobs: Option<u64>) -> Result<(), Datase
         chunks,
         shards: None,
     };
-    let tmp = tempfile::NamedTempFile::new_in(dir.join("tmp")).map_err(|e| io("tmp", e))?;
+    let tmp =
+        new_file(&dir.join("tmp"), "lifsweep.toml.", ".tmp", 0o666).map_err(|e| io("tmp", e))?;
     write_synced(tmp.as_file(), manifest.to_toml().as_bytes()).map_err(|e| io(MANIFEST, e))?;
     match tmp.persist_noclobber(dir.join(MANIFEST)) {
         Ok(_) => {}

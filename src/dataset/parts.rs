@@ -16,7 +16,7 @@ use super::manifest::schema_fingerprint;
 use super::{Dataset, sync_dir, write_synced};
 use crate::engine::JobResult;
 use crate::job::Job;
-use crate::output::{ResultWriter, RowSink, metadata};
+use crate::output::{ResultWriter, RowSink, metadata, new_file};
 
 /// The key-value metadata of chunk `c`'s part: a result file's, plus the chunk and its jobs.
 pub fn part_metadata(ds: &Dataset, c: usize) -> Vec<(String, String)> {
@@ -100,10 +100,8 @@ impl PartWriter {
 
     fn commit(&self, c: usize, bytes: &[u8]) -> anyhow::Result<()> {
         let name = self.ds.part_name(c);
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!("{}.", name.trim_end_matches(".parquet")))
-            .suffix(".tmp")
-            .tempfile_in(self.ds.tmp_dir())
+        let prefix = format!("{}.", name.trim_end_matches(".parquet"));
+        let tmp = new_file(&self.ds.tmp_dir(), &prefix, ".tmp", 0o666)
             .with_context(|| format!("cannot create a file in {}", self.ds.tmp_dir().display()))?;
         write_synced(tmp.as_file(), bytes)
             .with_context(|| format!("writing {}", tmp.path().display()))?;

@@ -220,11 +220,8 @@ pub fn write_sbatch(ds: &mut Dataset, opts: &SlurmOptions) -> anyhow::Result<Pat
         return Err(crate::output::OutputExists { path }.into());
     }
     ds.set_shards(n)?;
-    let tmp = tempfile::NamedTempFile::new_in(ds.tmp_dir())?;
+    let tmp = crate::output::new_file(&ds.tmp_dir(), "lifsweep.sbatch.", ".tmp", 0o777)?;
     write_synced(tmp.as_file(), text.as_bytes())?;
-    use std::os::unix::fs::PermissionsExt;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o755))?;
     tmp.persist(&path)?;
     sync_dir(&ds.dir)?;
     Ok(path)

@@ -1,8 +1,11 @@
 //! An output file that appears complete or not at all, and never replaces a file silently.
 //!
-//! Rows are written to a hidden temporary file beside the target; on success it is linked into
-//! place (without `--force` a hard link, which fails rather than replace a file that appeared
-//! meanwhile) or renamed over the target (with `--force`). On failure or drop it is removed.
+//! Rows are written to a hidden temporary file beside the target, `.OUT.XXXXXX.partial` with a
+//! random part (created exclusively, so a leftover of a killed run, or another run whose PID
+//! is the same in another container, is never in the way); on success it is moved into place
+//! (without `--force` by a rename that fails rather than replace a file that appeared
+//! meanwhile) or renamed over the target (with `--force`). On failure, a stop or drop it is
+//! removed.
 
 use std::fs::File;
 use std::io;
@@ -22,9 +25,30 @@ pub struct BadOutput(pub String);
 
 pub struct AtomicOutput {
     path: PathBuf,
-    tmp: PathBuf,
+    /// Removes the temporary file when dropped.
+    tmp: tempfile::TempPath,
     force: bool,
-    done: bool,
+}
+
+/// Longest output name that keeps its name in the temporary file's (names are limited to 255
+/// bytes; the temporary name adds 17).
+const NAME_IN_TMP: usize = 200;
+
+/// A new file in `dir` named `prefix` + a random part + `suffix`, created exclusively with the
+/// permission bits `mode` less the umask (a result file reads like any other file the user
+/// makes, not like a private temporary one).
+pub fn new_file(
+    dir: &Path,
+    prefix: &str,
+    suffix: &str,
+    mode: u32,
+) -> io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .suffix(suffix)
+        .permissions(std::fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)
 }
 
 impl AtomicOutput {
@@ -58,56 +82,48 @@ impl AtomicOutput {
             ))
             .into());
         }
-        let tmp = dir.join(format!(
-            ".{}.{}.partial",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let file = File::create_new(&tmp).map_err(|e| {
+        let name = name.to_string_lossy();
+        let prefix = if name.len() <= NAME_IN_TMP {
+            format!(".{name}.")
+        } else {
+            ".lifsweep.".to_string()
+        };
+        let tmp = new_file(&dir, &prefix, ".partial", 0o666).map_err(|e| {
             anyhow::anyhow!(
-                "cannot create {} (for {}): {e}",
-                tmp.display(),
+                "cannot create a temporary file in {} (for {}): {e}",
+                dir.display(),
                 path.display()
             )
         })?;
+        let (file, tmp) = tmp.into_parts();
         Ok((
             AtomicOutput {
                 path: path.to_path_buf(),
                 tmp,
                 force,
-                done: false,
             },
             file,
         ))
     }
 
     /// Moves the finished file into place.
-    pub fn commit(mut self) -> anyhow::Result<()> {
-        if self.force {
-            std::fs::rename(&self.tmp, &self.path)?;
+    pub fn commit(self) -> anyhow::Result<()> {
+        let AtomicOutput { path, tmp, force } = self;
+        let moved = if force {
+            tmp.persist(&path)
         } else {
-            match std::fs::hard_link(&self.tmp, &self.path) {
-                Ok(()) => std::fs::remove_file(&self.tmp)?,
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    return Err(OutputExists {
-                        path: self.path.clone(),
-                    }
-                    .into());
-                }
-                // File systems without hard links: check, then rename.
-                Err(_) if !self.path.exists() => std::fs::rename(&self.tmp, &self.path)?,
-                Err(e) => return Err(e.into()),
+            tmp.persist_noclobber(&path)
+        };
+        match moved {
+            Ok(()) => Ok(()),
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+                Err(OutputExists { path }.into())
             }
-        }
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for AtomicOutput {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.tmp);
+            Err(e) => Err(anyhow::anyhow!(
+                "moving the result to {}: {}",
+                path.display(),
+                e.error
+            )),
         }
     }
 }

@@ -1,22 +1,12 @@
 //! The `lifsweep` binary as a user runs it: exit codes, files, stdout and stderr.
 
 use std::fs::File;
-use std::path::Path;
 
 use arrow_array::Array;
 use arrow_schema::DataType;
-use assert_cmd::Command;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::common::worked_example;
-
-fn lifsweep() -> Command {
-    let mut cmd = Command::cargo_bin("lifsweep").unwrap();
-    cmd.env_remove("RAYON_NUM_THREADS")
-        .env_remove("SLURM_CPUS_PER_TASK")
-        .env_remove("LIFSWEEP_SIMD");
-    cmd
-}
+use super::common::{lifsweep, stderr_of, stdout_of, worked_example, write_spec};
 
 const SMALL: &str = r#"
 [simulation]
@@ -31,23 +21,6 @@ model = "constant"
 mu_na = { start = 0.0, stop = 3.0, num = 7 }
 neurons = 1
 "#;
-
-fn write_spec(dir: &Path, text: &str) -> std::path::PathBuf {
-    let path = dir.join("spec.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Runs `cmd`, expects exit status `code`, returns its stderr.
-fn stderr_of(cmd: &mut Command, code: i32) -> String {
-    let out = cmd.assert().code(code).get_output().stderr.clone();
-    String::from_utf8(out).unwrap()
-}
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    String::from_utf8(out).unwrap()
-}
 
 #[test]
 fn default_run_writes_parquet_with_the_design_columns() {

@@ -5,6 +5,8 @@ use lifsweep::grid::Grid;
 use lifsweep::job::Job;
 use lifsweep::spec::Spec;
 
+use assert_cmd::Command;
+
 /// Runs every job of spec `text` on `threads` threads; statistics in job order.
 pub fn run_spec(text: &str, threads: usize) -> Vec<(Job, JobStats)> {
     run_with_theory(text, threads)
@@ -80,4 +82,30 @@ pub fn worked_example() -> std::collections::HashMap<String, Vec<f64>> {
         }
     }
     cols
+}
+
+/// The binary, with no thread or vector-path settings from the environment.
+pub fn lifsweep() -> Command {
+    let mut cmd = Command::cargo_bin("lifsweep").unwrap();
+    cmd.env_remove("RAYON_NUM_THREADS")
+        .env_remove("SLURM_CPUS_PER_TASK")
+        .env_remove("LIFSWEEP_SIMD");
+    cmd
+}
+
+pub fn write_spec(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("spec.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `cmd`, expects exit status `code`, returns its stderr.
+pub fn stderr_of(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.assert().code(code).get_output().stderr.clone();
+    String::from_utf8(out).unwrap()
+}
+
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
 }

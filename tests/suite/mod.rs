@@ -2,6 +2,7 @@ mod cli;
 mod common;
 mod constant_input;
 mod convergence;
+mod dataset;
 mod determinism;
 mod fast_path;
 mod spec_errors;
