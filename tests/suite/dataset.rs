@@ -398,7 +398,7 @@ fn a_signal_removes_a_single_files_temporary_file_and_leftovers_are_no_obstacle(
     // A leftover of a killed run, named as a run of this PID would have named it before.
     std::fs::write(dir.path().join(".out.parquet.1.partial"), b"x").unwrap();
     let bin = env!("CARGO_BIN_EXE_lifsweep");
-    let mut child = std::process::Command::new(bin)
+    let child = std::process::Command::new(bin)
         .args(["run", "--quiet", "-o"])
         .arg(&out)
         .arg(&spec)
