@@ -13,7 +13,7 @@ use super::chunks::{Shard, array_list};
 use super::parts::{PartWriter, STALE_TMP, scan};
 use super::{Dataset, DatasetError};
 use crate::engine::{self, Counters};
-use crate::output::{BackgroundWriter, Progress, ProgressMode};
+use crate::output::{BackgroundWriter, Progress, ProgressMode, WriterStopped};
 use crate::spec::Spec;
 use crate::stop::{GRACE, Stop, signal_name};
 
@@ -228,7 +228,11 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
     let ran = pool.install(|| {
         engine::run_ids(&ds.grid, ids, &counters, |job, result| {
             spikes += result.stats.spikes;
-            writer.push(job, result)
+            writer.push(job, result)?;
+            if job.id + 1 == ds.chunks().range(ds.chunks().of(job.id)).end {
+                writer.flush()?;
+            }
+            Ok::<(), WriterStopped>(())
         })
     });
     let written = writer

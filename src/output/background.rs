@@ -93,6 +93,12 @@ impl<S: RowSink> BackgroundWriter<S> {
         Ok(())
     }
 
+    /// Hands the queued rows to the writer thread now (a dataset run calls it at the end of
+    /// each chunk, so that the chunk's part is written while the engine goes on).
+    pub fn flush(&mut self) -> Result<(), WriterStopped> {
+        self.send()
+    }
+
     fn send(&mut self) -> Result<(), WriterStopped> {
         if self.pending.is_empty() {
             return Ok(());

@@ -525,3 +525,43 @@ fn the_slurm_script_is_quoted_and_runs_the_shards() {
         .clone();
     assert_eq!(String::from_utf8(missing).unwrap(), "\n");
 }
+
+#[test]
+fn parts_are_written_one_by_one_as_their_chunks_finish() {
+    // Regression: rows were handed to the writer thread 1,024 at a time, so a sweep of fewer
+    // jobs wrote all its parts in the last milliseconds and a kill lost the whole run. Now the
+    // parts appear one by one over the run: the first part's time of writing is near the start,
+    // not near the last's (an ordering check with a wide margin: about 3% of the run then,
+    // about 95% now).
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), &SWEEP.replace("neurons = 20", "neurons = 2000"));
+    let ds = dir.path().join("ds");
+    let start = std::time::SystemTime::now();
+    lifsweep()
+        .args([
+            "run",
+            "--quiet",
+            "--threads",
+            "1",
+            "--chunk-jobs",
+            "5",
+            "--dataset",
+        ])
+        .arg(&ds)
+        .arg(&spec)
+        .assert()
+        .success();
+    let times: Vec<std::time::SystemTime> = parts(&ds)
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect();
+    assert_eq!(times.len(), 36);
+    let first = *times.iter().min().unwrap();
+    let last = *times.iter().max().unwrap();
+    let run = last.duration_since(start).unwrap().as_secs_f64();
+    let spread = last.duration_since(first).unwrap().as_secs_f64();
+    assert!(
+        spread > 0.5 * run,
+        "the parts were written within {spread:.3} s of a {run:.3} s run"
+    );
+}
