@@ -47,7 +47,7 @@ start() {
     mkdir -p /run/munge && chown munge:munge /run/munge
     if ! munge -n </dev/null >/dev/null 2>&1; then
         runuser -u munge -- /usr/sbin/munged
-        pgrep -x munged >"$d/munged.started"
+        cat /run/munge/munged.pid >"$d/munged.started"
     fi
     local mem
     mem=$(slurmd -C | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
