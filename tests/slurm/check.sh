@@ -7,6 +7,7 @@
 #   tests/slurm/check.sh LIFSWEEP WORKDIR
 set -euo pipefail
 bin=$(realpath "${1:?usage: check.sh LIFSWEEP WORKDIR}")
+repo=$(realpath "$(dirname "$0")/../..")
 work=$(realpath -m "${2:?usage: check.sh LIFSWEEP WORKDIR}")
 mkdir -p "$work"
 cd "$work"
@@ -19,15 +20,6 @@ fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
 root="$work/runs/my sweep; \$(touch INJECTED) 'x'"
 mkdir -p "$root"
 
-cat >spec1.toml <<'EOF'
-[simulation]
-duration_ms = 500.0
-neurons = 200
-[[sweep]]
-model = "noise"
-mu_na = { start = 0.5, stop = 3.0, num = 24 }
-sigma_na = [0.5, 1.0]
-EOF
 # About 30 core-seconds (4 tasks of 7 s on 2 cores), so that tasks can be stopped part-way.
 cat >spec2.toml <<'EOF'
 [simulation]
@@ -59,26 +51,49 @@ tasks_in_jobcomp() { # ARRAY_JOB_ID STATE -> count
 }
 jobcomp=${SLURM_JOBCOMP:?set SLURM_JOBCOMP to the cluster log/jobcomp.txt}
 
-# 1. The generated array, as written.
-ds1="$root/first"
-"$bin" slurm spec1.toml --dataset "$ds1" --tasks 4 --chunk-jobs 4 --time 10 >slurm1.out
-bash -n "$ds1/lifsweep.sbatch" && ok "the script is valid bash"
-job=$(sbatch --parsable --wait "$ds1/lifsweep.sbatch") && ok "sbatch --wait returned 0 (array $job)" ||
+# 0. The README's workstation commands, as written there (a kill -9 half-way, then the same).
+mkdir -p sweeps && cp "$repo/sweeps/noise_sigma_family.toml" sweeps/
+"$bin" run sweeps/noise_sigma_family.toml --dataset runs/sigma-ws --chunk-jobs 10 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+    [ "$(find runs/sigma-ws/parts -name '*.parquet' 2>/dev/null | wc -l)" -ge 3 ] && break
+    sleep 0.05
+done
+kill -9 $pid
+wait $pid 2>/dev/null || true
+rc=0
+"$bin" status runs/sigma-ws >/dev/null || rc=$?
+[ $rc = 3 ] && ok "README: killed half-way, status exits 3" || fail "README: status exited $rc after kill -9"
+"$bin" run --dataset runs/sigma-ws >/dev/null && ok "README: the same command continues" ||
+    fail "README: the rerun failed"
+"$bin" status runs/sigma-ws >/dev/null && ok "README: status complete" || fail "README: not complete"
+"$bin" merge runs/sigma-ws -o sigma-ws.parquet >/dev/null
+"$bin" run sweeps/noise_sigma_family.toml -o sigma.single.parquet --quiet >/dev/null
+cmp -s sigma-ws.parquet sigma.single.parquet && ok "README: the resumed run merges byte-identical" ||
+    fail "README: the resumed run's merge differs"
+
+# 1. The README's SLURM commands, as written there.
+"$bin" slurm sweeps/noise_sigma_family.toml --dataset runs/sigma --tasks 4 --chunk-jobs 10 --time 30:00 >slurm1.out
+bash -n runs/sigma/lifsweep.sbatch && ok "the script is valid bash"
+job=$(sbatch --parsable --wait runs/sigma/lifsweep.sbatch) && ok "sbatch --wait returned 0 (array $job)" ||
     fail "sbatch --wait failed"
 job=${job%%;*}
 sleep 1
 n=$(tasks_in_jobcomp "$job" COMPLETED)
 [ "$n" = 4 ] && ok "4 array tasks COMPLETED" || fail "$n of 4 array tasks COMPLETED"
-ls "$ds1/logs/${job}_"{0,1,2,3}.out >/dev/null && ok "a log per task in DIR/logs" || fail "logs missing"
-grep -q "wrote 3 chunks" "$ds1/logs/${job}_1.out" && ok "task 1 wrote its 3 chunks" ||
-    fail "task 1's log: $(cat "$ds1/logs/${job}_1.out")"
-if "$bin" status "$ds1" >status1.out; then ok "status: complete"; else fail "status: $(cat status1.out)"; fi
-same_as_single spec1.toml "$ds1" first
-[ ! -e INJECTED ] && [ ! -e "$root/INJECTED" ] && ok "the directory name ran nothing" ||
-    fail "the directory name ran a command"
+ls runs/sigma/logs/"${job}_"{0,1,2,3}.out >/dev/null && ok "a log per task in DIR/logs" || fail "logs missing"
+grep -q "wrote 8 chunks" runs/sigma/logs/"${job}_1.out" && ok "task 1 wrote its 8 chunks" ||
+    fail "task 1's log: $(cat runs/sigma/logs/"${job}_1.out")"
+if "$bin" status runs/sigma >status1.out; then ok "status: complete"; else fail "status: $(cat status1.out)"; fi
+missing=$("$bin" status runs/sigma --missing-shards)
+[ -z "$missing" ] && ok "no missing shards" || fail "missing shards: $missing"
+"$bin" merge runs/sigma -o sigma.parquet >/dev/null
+cmp -s sigma.parquet sigma.single.parquet && ok "README: the array's merge is byte-identical to one machine's" ||
+    fail "README: the array's merge differs"
 
 # 2. Tasks stopped part-way by USR1, resubmitted until complete.
 ds2="$root/second"
+# (the directory name would break an unquoted script, or run a command)
 "$bin" slurm spec2.toml --dataset "$ds2" --tasks 4 --chunk-jobs 3 --time 30 >slurm2.out
 job=$(sbatch --parsable "$ds2/lifsweep.sbatch")
 job=${job%%;*}
@@ -115,6 +130,8 @@ else
     fail "not complete: $(cat status2.out)"
 fi
 same_as_single spec2.toml "$ds2" second
+[ ! -e INJECTED ] && [ ! -e "$root/INJECTED" ] && ok "the directory name ran nothing" ||
+    fail "the directory name ran a command"
 
 echo "slurm: $passed passed, $failed failed"
 [ "$failed" = 0 ]
