@@ -212,7 +212,8 @@ impl Dataset {
 }
 
 /// Why `dir` cannot become a new dataset, if it cannot: it is a file, or a directory with
-/// other things in it.
+/// other things in it. The skeleton of a dataset that another process is making at this moment
+/// (empty `parts/`, `tmp/` and `logs/`, the manifest not yet linked) is no obstacle.
 fn foreign_content(dir: &Path) -> Result<Option<String>, DatasetError> {
     if dir.exists() && !dir.is_dir() {
         return Ok(Some(format!(
@@ -223,15 +224,23 @@ fn foreign_content(dir: &Path) -> Result<Option<String>, DatasetError> {
     if !dir.exists() {
         return Ok(None);
     }
-    let mut entries = std::fs::read_dir(dir)
+    let entries = std::fs::read_dir(dir)
         .map_err(|e| DatasetError(format!("cannot read {}: {e}", dir.display())))?;
-    Ok(entries.next().map(|_| {
-        format!(
-            "--dataset {} already exists and is not a lifsweep dataset (it has no {MANIFEST}); \
-             give a new or empty directory",
-            dir.display()
-        )
-    }))
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let skeleton = matches!(name.to_str(), Some("tmp" | "logs"))
+            || (name == "parts"
+                && std::fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none()));
+        if !(skeleton && entry.path().is_dir()) {
+            return Ok(Some(format!(
+                "--dataset {} already exists and is not a lifsweep dataset (it has no \
+                 {MANIFEST}, and holds {}); give a new or empty directory",
+                dir.display(),
+                name.to_string_lossy()
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Makes a new dataset directory. Safe against another process making it at the same moment:

@@ -565,3 +565,65 @@ fn parts_are_written_one_by_one_as_their_chunks_finish() {
         "the parts were written within {spread:.3} s of a {run:.3} s run"
     );
 }
+
+#[test]
+fn two_runs_racing_on_one_new_directory_are_harmless() {
+    // A requeued task overlapping its resubmission: both make the directory, both run every
+    // chunk, and rename the same bytes over each other.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), &SWEEP.replace("neurons = 20", "neurons = 200"));
+    let ds = dir.path().join("ds");
+    let racers: Vec<_> = (0..2)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_lifsweep"))
+                .args([
+                    "run",
+                    "--quiet",
+                    "--threads",
+                    "1",
+                    "--chunk-jobs",
+                    "9",
+                    "--dataset",
+                ])
+                .arg(&ds)
+                .arg(&spec)
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut r in racers {
+        assert!(r.wait().unwrap().success());
+    }
+    assert_eq!(parts(&ds).len(), 20);
+    assert_parts_sound(&ds);
+    lifsweep().arg("status").arg(&ds).assert().code(0);
+    assert!(merged(&ds, &dir.path().join("m.parquet")) == single_run(dir.path(), &spec));
+}
+
+#[test]
+fn slurm_refuses_more_tasks_than_a_default_array_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "[simulation]\nneurons = 1\nduration_ms = 1.0\n[[sweep]]\nmodel = \"constant\"\n\
+         mu_na = { start = 0.0, stop = 3.0, num = 1200 }\n",
+    );
+    let ds = dir.path().join("ds");
+    let err = stderr_of(
+        lifsweep()
+            .args(["slurm", "--tasks", "1002", "--chunk-jobs", "1", "--dataset"])
+            .arg(&ds)
+            .arg(&spec),
+        2,
+    );
+    assert!(err.contains("MaxArraySize is 1001"), "{err}");
+    assert!(!ds.join("lifsweep.sbatch").exists());
+    stdout_of(
+        lifsweep()
+            .args(["slurm", "--tasks", "1001", "--dataset"])
+            .arg(&ds),
+    );
+    let script = std::fs::read_to_string(ds.join("lifsweep.sbatch")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-1000\n"), "{script}");
+}
