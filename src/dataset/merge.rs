@@ -60,6 +60,19 @@ pub fn merge(dir: &Path, out: &Path, force: bool) -> anyhow::Result<u64> {
         );
     }
 
+    let out_dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if out_dir.canonicalize().ok() == ds.parts_dir().canonicalize().ok() {
+        return Err(DatasetError(format!(
+            "-o {} is not allowed: nothing but parts may stand in {} (readers of \
+             parts/*.parquet would read the merged rows twice); write it elsewhere",
+            out.display(),
+            ds.parts_dir().display()
+        ))
+        .into());
+    }
     let (output, file) = AtomicOutput::create(out, force)?;
     let mut writer = BatchWriter::new(BufWriter::new(file), metadata(&ds.spec.text))?;
     let mut next_id = 0u64;

@@ -156,6 +156,17 @@ fn a_rerun_skips_finished_chunks_and_status_counts_them() {
     lifsweep().arg("status").arg(&ds).assert().code(0);
     let single = single_run(dir.path(), &spec);
     assert!(merged(&ds, &dir.path().join("m.parquet")) == single);
+    // The merged file never goes where readers of parts/*.parquet would count it twice.
+    let err = stderr_of(
+        lifsweep()
+            .arg("merge")
+            .arg(&ds)
+            .arg("-o")
+            .arg(ds.join("parts/../parts/all.parquet")),
+        2,
+    );
+    assert!(err.contains("nothing but parts"), "{err}");
+    assert_eq!(parts(&ds).len(), 9);
 }
 
 #[test]
