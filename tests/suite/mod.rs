@@ -5,6 +5,7 @@ mod convergence;
 mod dataset;
 mod determinism;
 mod fast_path;
+mod slurm_script;
 mod spec_errors;
 mod theory;
 mod worked_example;
