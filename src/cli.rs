@@ -131,8 +131,10 @@ pub struct SlurmArgs {
     /// plus 10 minutes].
     #[arg(long)]
     pub time: Option<String>,
+    /// The SLURM partition to submit to [default: the cluster's].
     #[arg(long)]
     pub partition: Option<String>,
+    /// The SLURM account to charge [default: yours].
     #[arg(long)]
     pub account: Option<String>,
     /// Memory per node, in SLURM's format (e.g. 4G).
@@ -326,8 +328,9 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
     Ok(if summary.complete() { 0 } else { EXIT_STOPPED })
 }
 
+/// The spec of `plan`: a file, or the compiled-in default sweep. (`run` and `slurm` read theirs
+/// themselves: there a dataset's own spec stands in for a missing one.)
 fn load_spec(path: Option<&Path>) -> Result<Spec, SpecError> {
-    // `run` and `slurm` read theirs themselves: a dataset's own spec stands in for a missing one.
     match path {
         Some(p) => Spec::from_file(p),
         None => Ok(Spec::default_sweep()),

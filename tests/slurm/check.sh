@@ -2,7 +2,8 @@
 # lifsweep on a real SLURM cluster (started by tests/slurm/cluster.sh): the script that
 # `lifsweep slurm` writes, submitted as a 4-task array, must give the single-machine file; then a
 # second sweep whose tasks are stopped part-way by USR1 (what --signal=B:USR1@T sends before a
-# time limit), resubmitted with `lifsweep status --missing-shards` until complete, must too.
+# time limit), resubmitted with `lifsweep status --missing-shards` until complete, must too;
+# and as PID 1 of a PID namespace (a container), SIGTERM must stop a run gracefully.
 #
 #   tests/slurm/check.sh LIFSWEEP WORKDIR
 set -euo pipefail
@@ -132,6 +133,24 @@ fi
 same_as_single spec2.toml "$ds2" second
 [ ! -e INJECTED ] && [ ! -e "$root/INJECTED" ] && ok "the directory name ran nothing" ||
     fail "the directory name ran a command"
+
+# 3. lifsweep as PID 1 of a PID namespace (a container), where an uncaught SIGTERM is ignored.
+if unshare -fp --mount-proc true 2>/dev/null; then
+    unshare -fp --mount-proc "$bin" run spec2.toml --dataset pid1 --chunk-jobs 3 --threads 1 \
+        >pid1.out 2>&1 &
+    for _ in $(seq 300); do
+        [ "$(find pid1/parts -name '*.parquet' 2>/dev/null | wc -l)" -ge 2 ] && break
+        sleep 0.1
+    done
+    inner=$(pgrep -f "run spec2.toml --dataset pid1" | while read -r p; do
+        grep -q $'^NSpid:\t[0-9]*\t1$' /proc/"$p"/status && echo "$p"; done | head -1)
+    kill -TERM "$inner"
+    wait
+    grep -q "stopped by SIGTERM" pid1.out && ok "as PID 1, SIGTERM stops a run gracefully" ||
+        fail "as PID 1: $(cat pid1.out)"
+else
+    fail "unshare cannot make a PID namespace here (root needed)"
+fi
 
 echo "slurm: $passed passed, $failed failed"
 [ "$failed" = 0 ]
