@@ -72,8 +72,9 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
     let mut writer = BackgroundWriter::start(file, &spec.text, grid.len())?;
     let mut spikes = 0u64;
     let ran = pool.install(|| {
-        let ids = (0..grid.len()).take_while(|_| !opts.stop.requested());
-        engine::run_ids(&grid, ids, &counters, |job, result| {
+        let stopped = || opts.stop.requested();
+        let ids = (0..grid.len()).take_while(|_| !stopped());
+        engine::run_ids(&grid, ids, &counters, &stopped, |job, result| {
             spikes += result.stats.spikes;
             writer.push(job, result)
         })

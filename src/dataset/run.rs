@@ -226,7 +226,8 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
     };
     let mut spikes = 0u64;
     let ran = pool.install(|| {
-        engine::run_ids(&ds.grid, ids, &counters, |job, result| {
+        let at_once = || opts.stop.now(GRACE);
+        engine::run_ids(&ds.grid, ids, &counters, &at_once, |job, result| {
             spikes += result.stats.spikes;
             writer.push(job, result)?;
             if job.id + 1 == ds.chunks().range(ds.chunks().of(job.id)).end {

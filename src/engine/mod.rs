@@ -65,7 +65,7 @@ pub fn run<E>(
     counters: &Counters,
     emit: impl FnMut(&Job, JobResult) -> Result<(), E>,
 ) -> Result<(), E> {
-    run_ids(grid, 0..grid.len(), counters, emit)
+    run_ids(grid, 0..grid.len(), counters, &|| false, emit)
 }
 
 /// Runs the jobs `ids` of `grid` (each id `< grid.len()`), calling `emit` for each in the order
@@ -73,10 +73,15 @@ pub fn run<E>(
 /// thousand ahead of the rows emitted, so an iterator that ends early (a stop was asked for)
 /// ends the run soon, after the rows of the jobs it has already yielded. A job's row does not
 /// depend on which other jobs run, or in what order.
+///
+/// `cancelled` is asked before each batch of up to [`LANES`] neurons: once it says yes, the
+/// batches not yet begun are skipped and the run ends without emitting the jobs of the chunk
+/// in progress (however big they are), as soon as the batches running finish.
 pub fn run_ids<E>(
     grid: &Grid,
     ids: impl IntoIterator<Item = u64>,
     counters: &Counters,
+    cancelled: &(dyn Fn() -> bool + Sync),
     mut emit: impl FnMut(&Job, JobResult) -> Result<(), E>,
 ) -> Result<(), E> {
     let target_batches = BATCHES_PER_THREAD * rayon::current_num_threads();
@@ -118,11 +123,14 @@ pub fn run_ids<E>(
             plans.push(open);
         }
 
-        let results: Vec<Vec<SegmentStats>> = plans
+        let results: Option<Vec<Vec<SegmentStats>>> = plans
             .par_iter()
             .with_max_len(1)
-            .map(|plan| run_plan(plan, &jobs, counters))
+            .map(|plan| (!cancelled()).then(|| run_plan(plan, &jobs, counters)))
             .collect();
+        let Some(results) = results else {
+            return Ok(());
+        };
 
         let mut acc = vec![JobAccumulator::default(); jobs.len()];
         for (plan, segs) in plans.iter().zip(&results) {

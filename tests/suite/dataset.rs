@@ -519,3 +519,35 @@ fn two_runs_racing_on_one_new_directory_are_harmless() {
     lifsweep().arg("status").arg(&ds).assert().code(0);
     assert!(merged(&ds, &dir.path().join("m.parquet")) == single_run(dir.path(), &spec));
 }
+
+#[test]
+fn a_second_signal_stops_even_inside_one_huge_job() {
+    // One job of 1e10 neuron-steps (several seconds) is one chunk: the first signal lets it go
+    // on (within the grace period), the second drops it between two batches of neurons.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "[simulation]\nneurons = 100000\nduration_ms = 10000.0\n[[sweep]]\nmodel = \"noise\"\n\
+         mu_na = 2.0\nsigma_na = 1.0\n",
+    );
+    let ds = dir.path().join("ds");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lifsweep"))
+        .args(["run", "--quiet", "--dataset"])
+        .arg(&ds)
+        .arg(&spec)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    signal(child.id(), "TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(child.id(), "INT");
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(75), "{stdout}");
+    assert!(
+        stdout.contains("wrote 0 chunks") && stdout.contains("1 left (0)"),
+        "{stdout}"
+    );
+    assert!(parts(&ds).is_empty());
+}
