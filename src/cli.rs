@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::dataset::{self, DatasetError, DatasetRun, Shard, SlurmOptions, Status};
@@ -297,17 +298,24 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
         if !a.quiet {
             print_warnings(&spec);
         }
+        let out = a.out.unwrap_or_else(|| PathBuf::from("results.parquet"));
         let summary = run(
             &spec,
             &RunOptions {
-                out: a.out.unwrap_or_else(|| PathBuf::from("results.parquet")),
+                out: out.clone(),
                 force: a.force,
                 threads,
                 progress,
                 stop,
             },
         )?;
-        print_out(summary)?;
+        print_out(summary).with_context(|| {
+            format!(
+                "{} is complete and in place; only the summary could not be written to standard \
+                 output",
+                out.display()
+            )
+        })?;
         return Ok(0);
     };
     if let Some(spec) = &spec
@@ -324,7 +332,14 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
         progress,
         stop,
     })?;
-    print_out(&summary)?;
+    print_out(&summary).with_context(|| {
+        format!(
+            "the {} chunks written are complete in {}; only the summary could not be written to \
+             standard output",
+            summary.written.len(),
+            summary.dir.join("parts").display()
+        )
+    })?;
     Ok(if summary.complete() { 0 } else { EXIT_STOPPED })
 }
 

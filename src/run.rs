@@ -55,6 +55,11 @@ impl std::fmt::Display for Summary {
 pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
     let start = Instant::now();
     let (output, file) = AtomicOutput::create(&opts.out, opts.force)?;
+    if let Some(w) = output.leftovers_warning()
+        && opts.progress != ProgressMode::Quiet
+    {
+        eprintln!("warning: {w}");
+    }
     let grid = Grid::new(spec);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)

@@ -74,6 +74,9 @@ pub fn merge(dir: &Path, out: &Path, force: bool) -> anyhow::Result<u64> {
         .into());
     }
     let (output, file) = AtomicOutput::create(out, force)?;
+    if let Some(w) = output.leftovers_warning() {
+        eprintln!("warning: {w}");
+    }
     let mut writer = BatchWriter::new(BufWriter::new(file), metadata(&ds.spec.text))?;
     let mut next_id = 0u64;
     for c in 0..ds.chunks().len() {

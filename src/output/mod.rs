@@ -7,6 +7,6 @@ mod parquet;
 mod progress;
 
 pub use background::{BackgroundWriter, RowSink, WriterStopped};
-pub use file::{AtomicOutput, BadOutput, OutputExists, new_file};
+pub use file::{AtomicOutput, BadOutput, OutputAppeared, OutputExists, new_file};
 pub use parquet::{BatchWriter, ROW_GROUP_ROWS, ResultWriter, metadata, schema};
 pub use progress::{Progress, ProgressMode};

@@ -159,6 +159,69 @@ fn existing_output_is_never_overwritten_without_force() {
 }
 
 #[test]
+fn outputs_that_are_not_regular_files_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), SMALL);
+    // A device, as root too, with or without --force: left as it is.
+    for force in [false, true] {
+        let mut cmd = lifsweep();
+        cmd.args(["run", "-o", "/dev/null"]).arg(&spec);
+        if force {
+            cmd.arg("--force");
+        }
+        let err = stderr_of(&mut cmd, 2);
+        assert!(err.contains("-o /dev/null is a device"), "{err}");
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // A dangling symbolic link, and a folder that cannot be written in: exit 2, nothing run.
+    let dangling = dir.path().join("dangling.parquet");
+    std::os::unix::fs::symlink(dir.path().join("nowhere/x"), &dangling).unwrap();
+    let err = stderr_of(lifsweep().arg("run").arg(&spec).arg("-o").arg(&dangling), 2);
+    assert!(err.contains("which does not exist"), "{err}");
+    let err = stderr_of(
+        lifsweep()
+            .arg("run")
+            .arg(&spec)
+            .args(["-o", "/proc/lifsweep.parquet"]),
+        2,
+    );
+    assert!(err.contains("cannot write in /proc"), "{err}");
+}
+
+#[test]
+fn a_summary_that_cannot_be_printed_says_the_result_is_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), SMALL);
+    let out = dir.path().join("r.parquet");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_lifsweep"))
+        .arg("run")
+        .arg(&spec)
+        .arg("-o")
+        .arg(&out)
+        .arg("--quiet")
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        err.contains("is complete and in place; only the summary could not be written"),
+        "{err}"
+    );
+    assert_eq!(&std::fs::read(&out).unwrap()[..4], b"PAR1");
+}
+
+#[test]
 fn bad_specs_exit_2_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.parquet");
