@@ -354,7 +354,7 @@ mod tests {
         let leftover = dir.path().join(".out.parquet.1.partial");
         std::fs::write(&leftover, b"x").unwrap();
         let (out, _f) = AtomicOutput::create(&path, false).unwrap();
-        assert_eq!(out.leftovers, [leftover.clone()]);
+        assert_eq!(out.leftovers, std::slice::from_ref(&leftover));
         out.commit().unwrap();
         assert!(leftover.exists());
     }
