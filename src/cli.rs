@@ -79,8 +79,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "K", requires = "dataset")]
     pub chunk_jobs: Option<u64>,
     /// Worker threads [default: RAYON_NUM_THREADS, else SLURM_CPUS_PER_TASK, else all cores].
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub threads: Option<String>,
     /// No progress reports on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -157,8 +157,8 @@ pub struct PlanArgs {
     /// Sweep spec (TOML); without it, the compiled-in default sweep.
     pub spec: Option<PathBuf>,
     /// Threads to estimate the wall time for [default: as `run` would use].
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub threads: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -248,7 +248,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Plan(a) => {
             let spec = load_spec(a.spec.as_deref())?;
             print_warnings(&spec);
-            print_out(Plan::new(&spec, resolve_threads(a.threads)?))?;
+            print_out(Plan::new(&spec, resolve_threads(a.threads.as_deref())?.0))?;
         }
         Command::Trace(a) => {
             let job = trace_job(&a)?;
@@ -291,7 +291,12 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
         )?
     };
     let spec = a.spec.as_deref().map(Spec::from_file).transpose()?;
-    let threads = resolve_threads(a.threads)?;
+    let (threads, warning) = resolve_threads(a.threads.as_deref())?;
+    if let Some(w) = warning
+        && !a.quiet
+    {
+        eprintln!("warning: {w}");
+    }
     let progress = ProgressMode::detect(a.quiet);
     let Some(dir) = a.dataset else {
         let spec = spec.unwrap_or_else(Spec::default_sweep);
@@ -401,30 +406,47 @@ fn trace_job(a: &TraceArgs) -> anyhow::Result<crate::job::Job> {
     }
 }
 
-/// Worker threads: `--threads`, else RAYON_NUM_THREADS, else SLURM_CPUS_PER_TASK, else all cores.
-pub fn resolve_threads(flag: Option<usize>) -> Result<usize, UsageError> {
-    if let Some(n) = flag {
-        return if n >= 1 {
-            Ok(n)
-        } else {
-            Err(UsageError(
-                "--threads 0 is not allowed: give 1 or more".into(),
-            ))
-        };
-    }
-    for var in ["RAYON_NUM_THREADS", "SLURM_CPUS_PER_TASK"] {
-        if let Ok(text) = std::env::var(var) {
-            match text.trim().parse::<usize>() {
-                Ok(n) if n >= 1 => return Ok(n),
-                // rayon's own convention: 0 means "choose for me".
-                Ok(0) if var == "RAYON_NUM_THREADS" => continue,
-                _ => {
-                    return Err(UsageError(format!(
-                        "{var}={text:?} is not allowed: it must be a whole number of threads >= 1"
-                    )));
-                }
-            }
+/// Most worker threads per core the process may use: more only slow a run down (each thread
+/// steps its own batches; oversubscribed, they take turns), and thousands of threads exhaust
+/// the machine.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The cores this process may use: its CPU affinity and cgroup quota (as SLURM and containers
+/// set them), which `available_parallelism` reads.
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Worker threads: `--threads`, else RAYON_NUM_THREADS, else SLURM_CPUS_PER_TASK, else all the
+/// cores the process may use. Each source must give a whole number from 1 to
+/// [`MAX_THREADS_PER_CORE`] x the cores; more threads than cores gives a warning (returned).
+pub fn resolve_threads(flag: Option<&str>) -> Result<(usize, Option<String>), UsageError> {
+    let cores = available_cores();
+    let (source, text) = match flag {
+        Some(n) => ("--threads ".to_string(), n.to_string()),
+        None => match ["RAYON_NUM_THREADS", "SLURM_CPUS_PER_TASK"]
+            .into_iter()
+            .find_map(|var| std::env::var(var).ok().map(|v| (format!("{var}="), v)))
+        {
+            Some(found) => found,
+            None => return Ok((cores, None)),
+        },
+    };
+    let max = MAX_THREADS_PER_CORE * cores;
+    let n = match text.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => n,
+        _ => {
+            return Err(UsageError(format!(
+                "{source}{text:?} is not allowed: give a whole number of threads from 1 to {max} \
+                 ({MAX_THREADS_PER_CORE} per core; this process may use {cores} cores)"
+            )));
         }
-    }
-    Ok(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    };
+    let warning = (n > cores).then(|| {
+        format!(
+            "{source}{n}: more threads than the {cores} cores this process may use; the run \
+             will be slower, not faster"
+        )
+    });
+    Ok((n, warning))
 }

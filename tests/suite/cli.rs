@@ -272,6 +272,41 @@ fn bad_specs_exit_2_and_write_nothing() {
 }
 
 #[test]
+fn thread_counts_are_checked_alike_from_every_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), SMALL);
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let with = |source: &str, value: &str| {
+        let mut cmd = lifsweep();
+        cmd.arg("run")
+            .arg(&spec)
+            .arg("-o")
+            .arg(dir.path().join("r.parquet"))
+            .arg("--force");
+        match source {
+            "--threads" => cmd.args(["--threads", value]),
+            var => cmd.env(var, value),
+        };
+        cmd
+    };
+    for source in ["--threads", "RAYON_NUM_THREADS", "SLURM_CPUS_PER_TASK"] {
+        for bad in ["0", "100000", "-1", "lots"] {
+            let err = stderr_of(&mut with(source, bad), 2);
+            assert!(
+                err.contains(source) && err.contains(&format!("from 1 to {}", 4 * cores)),
+                "{source} {bad}: {err}"
+            );
+        }
+        let out = with(source, &(cores + 1).to_string()).assert().success();
+        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(err.contains("more threads than the"), "{source}: {err}");
+        let out = with(source, "1").assert().success();
+        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(!err.contains("more threads"), "{source}: {err}");
+    }
+}
+
+#[test]
 fn output_file_is_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(dir.path(), SMALL);
