@@ -248,7 +248,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Plan(a) => {
             let spec = load_spec(a.spec.as_deref())?;
             print_warnings(&spec);
-            print_out(Plan::new(&spec, resolve_threads(a.threads.as_deref())?.0))?;
+            let plan = Plan::new(&spec, resolve_threads(a.threads.as_deref())?.0);
+            for w in plan.warnings() {
+                eprintln!("warning: {w}");
+            }
+            print_out(plan)?;
         }
         Command::Trace(a) => {
             let job = trace_job(&a)?;
@@ -302,6 +306,9 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
         let spec = spec.unwrap_or_else(Spec::default_sweep);
         if !a.quiet {
             print_warnings(&spec);
+            for w in Plan::new(&spec, threads).warnings() {
+                eprintln!("warning: {w}");
+            }
         }
         let out = a.out.unwrap_or_else(|| PathBuf::from("results.parquet"));
         let summary = run(
@@ -327,6 +334,9 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
         && !a.quiet
     {
         print_warnings(spec);
+        for w in Plan::new(spec, threads).warnings() {
+            eprintln!("warning: {w}");
+        }
     }
     let summary = dataset::run_dataset(DatasetRun {
         dir,

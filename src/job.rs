@@ -57,6 +57,15 @@ impl Default for SimParams {
     }
 }
 
+/// Most neurons one job may have (a job's neurons are reduced together: 8 bytes each).
+pub const MAX_NEURONS: u64 = 1_000_000_000_000;
+
+/// What `neurons` takes (the text of [`MAX_NEURONS`]).
+pub const NEURONS_ALLOWED: &str = "a whole number from 1 to 1000000000000 (1e12)";
+
+/// What `seed` takes.
+pub const SEED_ALLOWED: &str = "a whole number from 0 to 18446744073709551615 (2^64 - 1)";
+
 /// A number of whole steps of `dt_ms` in `ms` (the spec guarantees it is whole).
 pub fn steps_in(ms: f64, dt_ms: f64) -> u64 {
     (ms / dt_ms).round() as u64
@@ -261,11 +270,21 @@ impl Key {
     }
 
     /// Checks one value on its own; on failure returns what is allowed.
+    /// The whole numbers a count key takes, both ends included.
+    pub fn count_range(self) -> (u64, u64) {
+        match self {
+            Key::Neurons => (1, MAX_NEURONS),
+            _ => (0, u64::MAX),
+        }
+    }
+
     pub fn check(self, value: KeyValue) -> Result<(), &'static str> {
         let ok = match (self, value) {
             (Key::Input(p), KeyValue::Real(x)) => return p.check(x),
-            (Key::Neurons, KeyValue::Count(n)) => n >= 1,
-            (Key::Seed, KeyValue::Count(_)) => true,
+            (Key::Neurons | Key::Seed, KeyValue::Count(n)) => {
+                let (lo, hi) = self.count_range();
+                (lo..=hi).contains(&n)
+            }
             (Key::Integrator, KeyValue::Integrator(_)) => true,
             (Key::TauM | Key::R | Key::Dt | Key::Duration, KeyValue::Real(x)) => {
                 x.is_finite() && x > 0.0
@@ -279,8 +298,8 @@ impl Key {
         }
         Err(match self {
             Key::Input(_) => unreachable!("input parameters are checked by ModelParam::check"),
-            Key::Neurons => "an integer >= 1",
-            Key::Seed => "an integer >= 0",
+            Key::Neurons => NEURONS_ALLOWED,
+            Key::Seed => SEED_ALLOWED,
             Key::Integrator => "\"euler\" or \"exact\"",
             Key::TauM | Key::R | Key::Dt | Key::Duration => "a finite number > 0",
             Key::TRef | Key::Warmup => "a finite number >= 0",

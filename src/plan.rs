@@ -38,13 +38,20 @@ pub const BYTES_PER_ROW: f64 = 22.5;
 /// Measured size of a result file's footer, schema and metadata (bytes), for estimates.
 pub const BYTES_PER_FILE: f64 = 16_000.0;
 
+/// A result bigger than this is probably a mistake (warned about).
+pub const ABSURD_BYTES: f64 = 1e11;
+
+/// A wall time longer than this (30 days) is probably a mistake (warned about).
+pub const ABSURD_SECONDS: f64 = 30.0 * 86400.0;
+
 pub struct BlockPlan {
     pub number: usize,
     pub line: usize,
     pub model: Model,
     pub axes: Vec<(String, usize)>,
     pub jobs: u64,
-    pub neuron_steps: u64,
+    /// Exact, however big.
+    pub neuron_steps: u128,
     pub seconds_one_thread: f64,
 }
 
@@ -80,7 +87,7 @@ impl Plan {
         self.blocks.iter().map(|b| b.jobs).sum()
     }
 
-    pub fn neuron_steps(&self) -> u64 {
+    pub fn neuron_steps(&self) -> u128 {
         self.blocks.iter().map(|b| b.neuron_steps).sum()
     }
 
@@ -91,6 +98,29 @@ impl Plan {
             .map(|b| b.seconds_one_thread)
             .sum::<f64>()
             / self.threads as f64
+    }
+
+    /// Warnings about a sweep whose size is probably not what was meant: an estimated result
+    /// over [`ABSURD_BYTES`], or a wall time over [`ABSURD_SECONDS`] on the threads given.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.bytes() > ABSURD_BYTES {
+            out.push(format!(
+                "the result would be about {} ({} jobs): is an axis longer than meant?",
+                human_bytes(self.bytes()),
+                self.jobs()
+            ));
+        }
+        if self.seconds() > ABSURD_SECONDS {
+            out.push(format!(
+                "the sweep would take about {} on {} threads ({:.3e} neuron-steps): is an axis \
+                 longer than meant? (`lifsweep slurm` spreads a sweep over a cluster)",
+                human_time(self.seconds()),
+                self.threads,
+                self.neuron_steps() as f64
+            ));
+        }
+        out
     }
 
     /// Estimated output size (bytes).
@@ -144,8 +174,12 @@ fn human_time(s: f64) -> String {
         format!("{s:.1} s")
     } else if s < 7200.0 {
         format!("{:.1} min", s / 60.0)
-    } else {
+    } else if s < 3.0 * 86400.0 {
         format!("{:.1} h", s / 3600.0)
+    } else if s < 3.0 * 365.25 * 86400.0 {
+        format!("{:.1} days", s / 86400.0)
+    } else {
+        format!("{:.0} years", s / (365.25 * 86400.0))
     }
 }
 
@@ -153,6 +187,7 @@ fn human_bytes(b: f64) -> String {
     match b {
         b if b < 1e6 => format!("{:.0} kB", b / 1e3),
         b if b < 1e9 => format!("{:.1} MB", b / 1e6),
-        b => format!("{:.2} GB", b / 1e9),
+        b if b < 1e12 => format!("{:.2} GB", b / 1e9),
+        b => format!("{:.1} TB", b / 1e12),
     }
 }

@@ -66,7 +66,13 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         .build()
         .context("cannot start the worker threads")?;
     let counters = Arc::new(Counters::default());
-    let neuron_steps = spec.blocks.iter().map(|b| b.neuron_steps()).sum();
+    let neuron_steps = spec
+        .blocks
+        .iter()
+        .map(|b| b.neuron_steps())
+        .sum::<u128>()
+        .try_into()
+        .unwrap_or(u64::MAX);
     let progress = Progress::start(
         opts.progress,
         counters.clone(),

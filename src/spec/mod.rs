@@ -25,6 +25,9 @@ use error::line_of;
 /// The compiled-in default sweep (`sweeps/default.toml`).
 pub const DEFAULT_SPEC: &str = include_str!("../../sweeps/default.toml");
 
+/// Largest spec text read (bytes).
+pub const MAX_SPEC_BYTES: u64 = 4 << 20;
+
 /// Largest number of jobs one spec may expand to.
 pub const MAX_JOBS: u64 = 1 << 40;
 
@@ -77,22 +80,22 @@ impl Block {
     }
 
     /// Neuron-steps of all the block's jobs, without expanding axes that do not change them.
-    pub fn neuron_steps(&self) -> u64 {
+    pub fn neuron_steps(&self) -> u128 {
         let sizes = [Key::Neurons, Key::Duration, Key::Dt];
         let (sized, other): (Vec<&Axis>, Vec<&Axis>) =
             self.axes.iter().partition(|a| sizes.contains(&a.key));
         let repeats = other
             .iter()
-            .fold(1u64, |n, a| n.saturating_mul(a.values.len() as u64));
+            .fold(1u128, |n, a| n.saturating_mul(a.values.len() as u128));
         let combos: usize = sized.iter().map(|a| a.values.len()).product();
         let mut job = self.template.clone();
-        let mut total = 0u64;
+        let mut total = 0u128;
         for mut i in 0..combos {
             for axis in &sized {
                 job.set(axis.key, axis.values[i % axis.values.len()]);
                 i /= axis.values.len();
             }
-            total = total.saturating_add(job.neuron_steps());
+            total = total.saturating_add(job.sim.neurons as u128 * job.n_steps() as u128);
         }
         total.saturating_mul(repeats)
     }
@@ -128,10 +131,61 @@ impl Block {
 
 impl Spec {
     /// Reads and validates a spec file.
+    ///
+    /// `-` reads standard input. The spec must be a regular file or a pipe (a device such as
+    /// `/dev/zero` never ends, and is refused), of at most [`MAX_SPEC_BYTES`].
     pub fn from_file(path: &Path) -> Result<Spec, SpecError> {
-        let text = std::fs::read_to_string(path).map_err(|error| SpecError::Read {
+        let read = |error| SpecError::Read {
             path: path.to_path_buf(),
             error,
+        };
+        let too_big = || {
+            SpecError::general(format!(
+                "spec {} is larger than {} MiB: a spec describes its axes as ranges, it does not \
+                 list every job",
+                path.display(),
+                MAX_SPEC_BYTES >> 20
+            ))
+        };
+        let reader: Box<dyn std::io::Read> = if path == Path::new("-") {
+            Box::new(std::io::stdin().lock())
+        } else {
+            use std::os::unix::fs::FileTypeExt;
+            let file = std::fs::File::open(path).map_err(read)?;
+            let meta = file.metadata().map_err(read)?;
+            let t = meta.file_type();
+            if t.is_dir() || t.is_char_device() || t.is_block_device() || t.is_socket() {
+                return Err(SpecError::general(format!(
+                    "spec {} is not a regular file or a pipe (it is a {}); give a TOML file, or \
+                     - for standard input",
+                    path.display(),
+                    if t.is_dir() {
+                        "directory"
+                    } else {
+                        "device or socket"
+                    }
+                )));
+            }
+            if meta.len() > MAX_SPEC_BYTES {
+                return Err(too_big());
+            }
+            Box::new(file)
+        };
+        let mut bytes = Vec::new();
+        use std::io::Read;
+        reader
+            .take(MAX_SPEC_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_SPEC_BYTES {
+            return Err(too_big());
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            SpecError::general(format!(
+                "spec {} is not UTF-8 text (byte {} is not valid UTF-8)",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
         })?;
         Spec::parse(&text)
     }
@@ -204,7 +258,7 @@ impl Spec {
         };
         let mut total: u64 = 0;
         for (i, block) in sweeps.iter().enumerate() {
-            let block = read_block(text, i + 1, block, &defaults, &default_lines)?;
+            let block = read_block(text, i + 1, block, &defaults, &default_lines, total)?;
             check_block(&block, &mut spec.warnings)?;
             total = total
                 .checked_add(block.len())
@@ -307,6 +361,7 @@ fn read_block(
     block: &Spanned<DeValue<'_>>,
     defaults: &Job,
     default_lines: &[(Key, usize)],
+    jobs_before: u64,
 ) -> Result<Block, SpecError> {
     let line = line_of(text, block.span().start);
     let DeValue::Table(table) = block.get_ref() else {
@@ -344,6 +399,21 @@ fn read_block(
     let label = format!("{label} (model {})", model.name());
     let mut axes = Vec::new();
     let mut key_lines = default_lines.to_vec();
+    // The grid's size, from the lengths the values declare, before any value list is built.
+    let mut declared: u128 = 1;
+    for (key, value) in &entries {
+        declared = declared.saturating_mul(value::declared_len(value.get_ref()) as u128);
+        if jobs_before as u128 + declared > MAX_JOBS as u128 {
+            return Err(SpecError::at(
+                line_of(text, key.span().start),
+                format!(
+                    "{label}: with {} the spec expands to more than {MAX_JOBS} jobs (this block \
+                     alone to {declared} or more); split it into several specs",
+                    key.get_ref()
+                ),
+            ));
+        }
+    }
     for (key, value) in entries {
         let key_line = line_of(text, key.span().start);
         let key_name = key.get_ref().as_ref();

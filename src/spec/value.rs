@@ -6,8 +6,26 @@ use toml::de::{DeTable, DeValue};
 use crate::job::{Key, KeyValue, ValueKind};
 use crate::neuron::Integrator;
 
-/// Largest number of points one range may have.
-pub const MAX_RANGE_POINTS: u64 = 100_000_000;
+/// Largest number of points one range may have (its values are held in memory while the spec
+/// is read: 16 bytes each).
+pub const MAX_RANGE_POINTS: u64 = 10_000_000;
+
+/// How many values `value` declares (a list's length, a range's `num`), read without building
+/// them, so that a grid's size is checked before anything is materialized. A malformed value
+/// counts 1: reading it properly reports what is wrong.
+pub fn declared_len(value: &DeValue<'_>) -> u64 {
+    match value {
+        DeValue::Array(items) => items.len() as u64,
+        DeValue::Table(t) => match t.get("num").map(|v| v.get_ref()) {
+            Some(DeValue::Integer(i)) => u64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .filter(|&n| n >= 1)
+                .map_or(1, |n| n.min(MAX_RANGE_POINTS)),
+            _ => 1,
+        },
+        _ => 1,
+    }
+}
 
 /// The values a key takes, each checked on its own. `Err` holds what is wrong, without location.
 pub fn key_values(key: Key, value: &DeValue<'_>) -> Result<Vec<KeyValue>, String> {
@@ -81,13 +99,22 @@ fn number(key: Key, value: &DeValue<'_>) -> Result<KeyValue, String> {
                 .ok_or_else(|| format!("{name:?} is not allowed: must be {}", expected(key)));
         }
     } else if key.kind() == ValueKind::Count {
+        // Equal values alike however they are written: 1e3, 1000 and 1_000 are 1000.
+        let (lo, hi) = key.count_range();
+        let allowed = |v: &dyn std::fmt::Display| {
+            format!(
+                "{v} is not allowed: {} must be a whole number from {lo} to {hi}",
+                key.name()
+            )
+        };
         if let DeValue::Integer(i) = value {
-            return u64::from_str_radix(i.as_str(), i.radix())
-                .map(KeyValue::Count)
-                .map_err(|_| format!("{i} is not allowed: must be an integer >= 0"));
+            return match i128::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) if (lo as i128..=hi as i128).contains(&n) => Ok(KeyValue::Count(n as u64)),
+                _ => Err(allowed(i)),
+            };
         }
         if let Some(x) = real(value) {
-            return whole(x);
+            return whole(key, x).map_err(|_| allowed(&v_text(value)));
         }
     } else if let Some(x) = real(value) {
         return Ok(KeyValue::Real(x));
@@ -99,12 +126,20 @@ fn number(key: Key, value: &DeValue<'_>) -> Result<KeyValue, String> {
     ))
 }
 
-fn whole(x: f64) -> Result<KeyValue, String> {
-    if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 2f64.powi(53) {
-        Ok(KeyValue::Count(x as u64))
-    } else {
-        Err(format!("{x} is not allowed: must be an integer >= 0"))
+/// `x` as a value of the count key `key`: whole and in its range. Every whole f64 below 2^64
+/// is exactly the integer it stands for, so `1.8e19` is a seed like `18000000000000000000`.
+fn whole(key: Key, x: f64) -> Result<KeyValue, String> {
+    let (lo, hi) = key.count_range();
+    if x.is_finite() && x.fract() == 0.0 && x >= lo as f64 && x < 18446744073709551616.0 {
+        let n = x as u64;
+        if n <= hi {
+            return Ok(KeyValue::Count(n));
+        }
     }
+    Err(format!(
+        "{x} is not allowed: {} must be a whole number from {lo} to {hi}",
+        key.name()
+    ))
 }
 
 /// `{start, stop, num[, scale]}`: `num` points from `start` to `stop`, both included.
@@ -202,11 +237,14 @@ fn range(key: Key, table: &DeTable<'_>) -> Result<Vec<KeyValue>, String> {
             .into_iter()
             .map(|x| {
                 let r = x.round();
-                whole(if (x - r).abs() < 1e-9 * r.abs().max(1.0) {
-                    r
-                } else {
-                    x
-                })
+                whole(
+                    key,
+                    if (x - r).abs() < 1e-9 * r.abs().max(1.0) {
+                        r
+                    } else {
+                        x
+                    },
+                )
                 .map_err(|e| format!("{name}: range point {e}"))
             })
             .collect()

@@ -307,6 +307,58 @@ fn thread_counts_are_checked_alike_from_every_source() {
 }
 
 #[test]
+fn specs_are_read_from_files_pipes_or_stdin_and_never_without_end() {
+    let dir = tempfile::tempdir().unwrap();
+    // Standard input.
+    let out = lifsweep()
+        .args(["plan", "-"])
+        .write_stdin(SMALL)
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("total: 11 jobs"), "{text}");
+    // Devices that never end, folders, and texts past the cap: exit 2 at once.
+    for (path, what) in [
+        ("/dev/zero", "not a regular file or a pipe"),
+        ("/tmp", "directory"),
+    ] {
+        let err = stderr_of(lifsweep().args(["plan", path]), 2);
+        assert!(err.contains(what), "{path}: {err}");
+    }
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, "# padding\n".repeat(500_000)).unwrap();
+    let err = stderr_of(lifsweep().arg("plan").arg(&big), 2);
+    assert!(err.contains("larger than 4 MiB"), "{err}");
+    let err = stderr_of(
+        lifsweep()
+            .args(["plan", "-"])
+            .write_stdin("# padding\n".repeat(500_000)),
+        2,
+    );
+    assert!(err.contains("larger than 4 MiB"), "{err}");
+}
+
+#[test]
+fn absurd_sweeps_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "[[sweep]]\nmodel = \"noise\"\nmu_na = { start = 0, stop = 3, num = 1000000 }\n\
+         sigma_na = { start = 0, stop = 3, num = 1000000 }\n",
+    );
+    let out = lifsweep().arg("plan").arg(&spec).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("the result would be about 22.5 TB"), "{err}");
+    assert!(err.contains("years on"), "{err}");
+    let out = lifsweep()
+        .arg("plan")
+        .arg(write_spec(dir.path(), SMALL))
+        .assert()
+        .success();
+    assert!(out.get_output().stderr.is_empty());
+}
+
+#[test]
 fn output_file_is_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(dir.path(), SMALL);

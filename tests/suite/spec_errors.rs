@@ -79,11 +79,38 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = 1.5\n",
-        &["line 4", "1.5", "integer >= 0"],
+        &[
+            "line 4",
+            "neurons: 1.5",
+            "whole number from 1 to 1000000000000",
+        ],
     ),
     (
         "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nseed = -1\n",
-        &["seed", "-1", "integer >= 0"],
+        &["seed: -1", "whole number from 0 to 18446744073709551615"],
+    ),
+    // Integer limits: equal values alike however written; the real limits stated.
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = 1e16\n",
+        &["neurons: 1e16 is not allowed", "from 1 to 1000000000000"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = 10000000000000000\n",
+        &[
+            "neurons: 10000000000000000 is not allowed",
+            "from 1 to 1000000000000",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = -5\n",
+        &["neurons: -5 is not allowed", "from 1 to"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nseed = 18446744073709551616\n",
+        &[
+            "seed: 18446744073709551616 is not allowed",
+            "to 18446744073709551615",
+        ],
     ),
     // Values.
     (
@@ -117,7 +144,7 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nneurons = 0\n",
-        &["neurons = 0", "integer >= 1"],
+        &["neurons: 0", "whole number from 1"],
     ),
     (
         "[[sweep]]\nmodel = \"constant\"\nmu_na = []\n",
