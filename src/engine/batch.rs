@@ -25,6 +25,9 @@ impl Shape {
     }
 }
 
+/// Steps between two progress reports of a batch (256 lanes x 65,536 steps: about 10-30 ms).
+pub const REPORT_STEPS: u64 = 1 << 16;
+
 pub struct Batch {
     shape: Shape,
     membrane: Membrane,
@@ -166,16 +169,36 @@ impl Batch {
 
     /// Runs all steps.
     pub fn run(&mut self) {
-        let Shape {
-            n_steps,
-            warmup_steps,
-            ..
-        } = self.shape;
-        let pass = PASS_STEPS as u64;
+        self.advance(0, self.shape.n_steps);
+        self.record_unrecorded();
+    }
+
+    /// [`Batch::run`], adding the neuron-steps done to `done` every [`REPORT_STEPS`] steps, so
+    /// that progress shows inside a long job. (Passes of steps are cut at those points; a pass
+    /// and its single steps give the same bits, so the result is the same.)
+    pub fn run_reporting(&mut self, done: &std::sync::atomic::AtomicU64) {
+        let n_steps = self.shape.n_steps;
         let mut n = 0;
+        while n < n_steps {
+            let to = (n + REPORT_STEPS).min(n_steps);
+            self.advance(n, to);
+            done.fetch_add(
+                self.lanes() as u64 * (to - n),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            n = to;
+        }
+        self.record_unrecorded();
+    }
+
+    /// Steps `from..to`.
+    fn advance(&mut self, from: u64, to: u64) {
+        let warmup_steps = self.shape.warmup_steps;
+        let pass = PASS_STEPS as u64;
+        let mut n = from;
         if self.fixed_input {
             // PASS_STEPS steps at a time, but never steps of the warm-up with steps after it.
-            while n + pass <= n_steps {
+            while n + pass <= to {
                 if n < warmup_steps && n + pass > warmup_steps {
                     self.step(n);
                     n += 1;
@@ -185,10 +208,9 @@ impl Batch {
                 }
             }
         }
-        for n in n..n_steps {
+        for n in n..to {
             self.step(n);
         }
-        self.record_unrecorded();
     }
 
     /// Statistics of lanes `lanes` over the steps taken so far.

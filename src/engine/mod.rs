@@ -11,7 +11,7 @@
 mod batch;
 mod stats;
 
-pub use batch::{Batch, Shape};
+pub use batch::{Batch, REPORT_STEPS, Shape};
 pub use stats::{JobAccumulator, JobStats, LaneStats, SegmentStats};
 
 use crate::theory::{self, Theory};
@@ -155,11 +155,7 @@ fn run_plan(plan: &[Segment], jobs: &[Job], counters: &Counters) -> Vec<SegmentS
     for seg in plan {
         batch.push(&jobs[seg.job], seg.first, seg.count);
     }
-    batch.run();
-    counters.neuron_steps.fetch_add(
-        batch.lanes() as u64 * first_job.n_steps(),
-        Ordering::Relaxed,
-    );
+    batch.run_reporting(&counters.neuron_steps);
     let mut lane = 0;
     plan.iter()
         .map(|seg| {

@@ -92,6 +92,25 @@ impl Drop for Progress {
     }
 }
 
+/// A plain progress line. The time left comes from the neuron-steps done (counted inside long
+/// jobs too), and is not guessed before any are.
+fn line(elapsed: f64, parts: &str, jobs: u64, steps: u64, totals: &Totals) -> String {
+    let rate = steps as f64 / elapsed.max(1e-9);
+    let left = if steps == 0 {
+        "time left not known yet".to_string()
+    } else {
+        let secs = totals.neuron_steps.saturating_sub(steps) as f64 / rate;
+        format!("about {secs:.0} s left")
+    };
+    format!(
+        "lifsweep: {elapsed:.0} s, {parts}{jobs}/{} jobs done, {:.1}% of {:.3e} neuron-steps, \
+         {rate:.3e} neuron-steps/s, {left}",
+        totals.jobs,
+        100.0 * steps as f64 / totals.neuron_steps.max(1) as f64,
+        totals.neuron_steps as f64
+    )
+}
+
 fn report(mode: ProgressMode, c: &Counters, totals: &Totals, stop: &(Mutex<bool>, Condvar)) {
     let start = Instant::now();
     let bar = (mode == ProgressMode::Bar).then(|| {
@@ -131,19 +150,34 @@ fn report(mode: ProgressMode, c: &Counters, totals: &Totals, stop: &(Mutex<bool>
                     totals.jobs
                 ));
             }
-            None => {
-                let left = totals.neuron_steps.saturating_sub(steps) as f64 / rate.max(1.0);
-                eprintln!(
-                    "lifsweep: {elapsed:.0} s, {parts}{jobs}/{} jobs done, {:.1}% of {:.3e} \
-                     neuron-steps, {rate:.3e} neuron-steps/s, about {left:.0} s left",
-                    totals.jobs,
-                    100.0 * steps as f64 / totals.neuron_steps.max(1) as f64,
-                    totals.neuron_steps as f64
-                );
-            }
+            None => eprintln!("{}", line(elapsed, &parts, jobs, steps, totals)),
         }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_inside_one_long_job_tells_the_time_left_from_neuron_steps() {
+        let totals = Totals {
+            jobs: 1,
+            neuron_steps: 1_000_000_000,
+            parts: None,
+        };
+        let l = line(10.0, "", 0, 0, &totals);
+        assert!(
+            l.contains("0/1 jobs done") && l.contains("time left not known yet"),
+            "{l}"
+        );
+        let l = line(10.0, "", 0, 250_000_000, &totals);
+        assert!(
+            l.contains("25.0% of") && l.contains("about 30 s left"),
+            "{l}"
+        );
     }
 }
