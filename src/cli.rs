@@ -166,9 +166,9 @@ pub struct TraceArgs {
     /// A spec file, or KEY=VALUE pairs of one job (model=noise mu_na=1.2 sigma_na=0.5 ...).
     #[arg(value_name = "SPEC | KEY=VALUE")]
     pub args: Vec<String>,
-    /// With a SPEC: the job id to trace.
-    #[arg(long, default_value_t = 0)]
-    pub job: u64,
+    /// With a SPEC: the job id to trace [default: 0].
+    #[arg(long)]
+    pub job: Option<u64>,
     /// Which neuron of the job's population.
     #[arg(long, default_value_t = 0)]
     pub neuron: u64,
@@ -391,21 +391,30 @@ fn print_warnings(spec: &Spec) {
 fn trace_job(a: &TraceArgs) -> anyhow::Result<crate::job::Job> {
     let (pairs, files): (Vec<&String>, Vec<&String>) = a.args.iter().partition(|s| s.contains('='));
     match (files.as_slice(), pairs.is_empty()) {
-        ([], false) => Ok(trace::job_from_pairs(
-            &pairs.into_iter().cloned().collect::<Vec<_>>(),
-        )?),
+        ([], false) => {
+            if let Some(id) = a.job {
+                return Err(UsageError(format!(
+                    "--job {id} is not allowed with KEY=VALUE pairs: they describe one job; \
+                     --job picks a job of a SPEC file"
+                ))
+                .into());
+            }
+            Ok(trace::job_from_pairs(
+                &pairs.into_iter().cloned().collect::<Vec<_>>(),
+            )?)
+        }
         ([file], true) => {
             let spec = Spec::from_file(Path::new(file))?;
             let grid = crate::grid::Grid::new(&spec);
-            if a.job >= grid.len() {
+            let id = a.job.unwrap_or(0);
+            if id >= grid.len() {
                 return Err(UsageError(format!(
-                    "--job {} is not allowed: {file} has jobs 0..{}",
-                    a.job,
+                    "--job {id} is not allowed: {file} has jobs 0..{}",
                     grid.len() - 1
                 ))
                 .into());
             }
-            Ok(grid.job(a.job))
+            Ok(grid.job(id))
         }
         _ => Err(UsageError(
             "trace takes either one SPEC file (with --job) or KEY=VALUE pairs, e.g. \

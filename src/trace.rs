@@ -47,24 +47,54 @@ fn decimals_of(dt_ms: f64) -> usize {
 }
 
 /// The single job described by `KEY=VALUE` pairs, read as one `[[sweep]]` block (values in TOML
-/// syntax; a bare word such as `model=sine` is taken as a string).
+/// syntax; a bare word such as `model=sine` is taken as a string). Errors name the argument,
+/// never a line or block of the spec the user did not write.
 pub fn job_from_pairs(pairs: &[String]) -> Result<Job, SpecError> {
     let mut text = String::from("[[sweep]]\n");
-    for pair in pairs {
-        let (key, value) = pair.split_once('=').ok_or_else(|| {
-            SpecError::general(format!("trace argument {pair:?} is not KEY=VALUE"))
-        })?;
+    for (i, pair) in pairs.iter().enumerate() {
+        let arg = |what: String| {
+            SpecError::general(format!("trace argument {} ({pair:?}): {what}", i + 1))
+        };
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| arg("not KEY=VALUE".to_string()))?;
         let (key, value) = (key.trim(), value.trim());
+        if value.contains(['\n', '\r']) {
+            return Err(arg("a value cannot hold a line break".to_string()));
+        }
         let is_word = !value.is_empty()
             && value.chars().all(|c| c.is_ascii_alphabetic() || c == '_')
             && !matches!(value, "inf" | "nan" | "true" | "false");
-        if is_word {
-            text.push_str(&format!("{key} = \"{value}\"\n"));
+        let line = if is_word {
+            format!("{key} = \"{value}\"\n")
         } else {
-            text.push_str(&format!("{key} = {value}\n"));
+            format!("{key} = {value}\n")
+        };
+        // Each pair on its own first, so that a syntax error names its argument.
+        if let Err(e) = toml::de::DeTable::parse(&line) {
+            let why = e.to_string();
+            let why = why.lines().last().unwrap_or("").trim().to_string();
+            return Err(arg(format!(
+                "not valid as KEY=VALUE in TOML syntax ({why})"
+            )));
         }
+        text.push_str(&line);
     }
-    let spec = Spec::parse(&text)?;
+    let spec = Spec::parse(&text).map_err(|e| match e {
+        SpecError::Invalid { line, message } => {
+            let message = strip_block(&message);
+            match line
+                .and_then(|l| l.checked_sub(2))
+                .and_then(|i| pairs.get(i).map(|p| (i, p)))
+            {
+                Some((i, pair)) => {
+                    SpecError::general(format!("trace argument {} ({pair:?}): {message}", i + 1))
+                }
+                None => SpecError::general(format!("trace: {message}")),
+            }
+        }
+        other => other,
+    })?;
     if spec.len() != 1 {
         return Err(SpecError::general(format!(
             "trace follows one job, but these values give {} jobs: give single values",
@@ -72,4 +102,24 @@ pub fn job_from_pairs(pairs: &[String]) -> Result<Job, SpecError> {
         )));
     }
     Ok(crate::grid::Grid::new(&spec).job(0))
+}
+
+/// A spec message without the `[[sweep]] block 1 (model m): ` of the block the pairs make.
+fn strip_block(message: &str) -> String {
+    let rest = match message.strip_prefix("[[sweep]] block 1") {
+        Some(rest) => rest,
+        None => return message.to_string(),
+    };
+    let rest = match rest.strip_prefix(" (model ") {
+        Some(r) => r.split_once(')').map_or(r, |(_, after)| after),
+        None => rest,
+    };
+    let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+    if rest.starts_with("has no model") {
+        return "no model= among the KEY=VALUE pairs; add one, e.g. model=noise".to_string();
+    }
+    if let Some(missing) = rest.strip_prefix("is missing ") {
+        return format!("the KEY=VALUE pairs are missing {missing}");
+    }
+    rest.to_string()
 }

@@ -459,6 +459,51 @@ fn trace_prints_the_worked_example() {
 }
 
 #[test]
+fn trace_errors_name_the_argument_not_a_spec_the_user_never_wrote() {
+    for (args, expect) in [
+        (
+            &["model=sine", "mu_na=0.8", "amp_na=0.8", "period_ms=-20"][..],
+            "trace argument 4 (\"period_ms=-20\"): period_ms = -20 is not allowed",
+        ),
+        (
+            &["model=sine", "mu_na=0.8", "period_ms=20"][..],
+            "the KEY=VALUE pairs are missing amp_na",
+        ),
+        (&["mu_na=0.8"][..], "no model= among the KEY=VALUE pairs"),
+        (
+            &["model=noise", "mu_na=[1,2"][..],
+            "trace argument 2 (\"mu_na=[1,2\"): not valid as KEY=VALUE",
+        ),
+        (
+            &["model=noise", "mu_na=1", "sigma_na=1", "bogus=3"][..],
+            "trace argument 4 (\"bogus=3\"): unknown key \"bogus\"",
+        ),
+    ] {
+        let err = stderr_of(lifsweep().arg("trace").args(args), 2);
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(
+            !err.contains("line ") && !err.contains("[[sweep]]"),
+            "{args:?}: {err}"
+        );
+    }
+    let err = stderr_of(
+        lifsweep().args([
+            "trace",
+            "model=noise",
+            "mu_na=1",
+            "sigma_na=1",
+            "--job",
+            "3",
+        ]),
+        2,
+    );
+    assert!(
+        err.contains("--job 3 is not allowed with KEY=VALUE pairs"),
+        "{err}"
+    );
+}
+
+#[test]
 fn trace_follows_a_sweep_neuron_and_marks_spikes_and_events() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(
