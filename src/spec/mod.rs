@@ -274,6 +274,7 @@ impl Spec {
                 })?;
             spec.blocks.push(block);
         }
+        spec.warnings.extend(duplicate_warnings(&spec.blocks));
         Ok(spec)
     }
 
@@ -512,6 +513,94 @@ fn is_whole_steps(ms: f64, dt_ms: f64) -> bool {
 }
 
 /// Checks that involve several keys, over every combination the block's axes produce.
+/// A value's identity for duplicate checks: its bits (seeds are derived from the bits too).
+fn identity(v: KeyValue) -> u64 {
+    match v {
+        KeyValue::Real(x) => x.to_bits(),
+        KeyValue::Count(n) => n,
+        KeyValue::Integrator(i) => i as u64,
+    }
+}
+
+/// Blocks at most this many are checked pairwise for shared jobs (the check is quadratic);
+/// bigger specs are checked for identical blocks only.
+const PAIRWISE_BLOCKS: usize = 500;
+
+const REPLICATES: &str = "identical jobs have identical parameters, seeds and rows: they are \
+                          not independent replicates; for replicates add a seed axis, e.g. \
+                          seed = [1, 2, 3]";
+
+/// Warnings about jobs that come out identical: an axis with a value twice, or blocks that
+/// share jobs.
+fn duplicate_warnings(blocks: &[Block]) -> Vec<String> {
+    use std::collections::{BTreeSet, HashMap};
+    let mut out = Vec::new();
+    for b in blocks {
+        for axis in &b.axes {
+            let mut seen = HashMap::new();
+            if let Some(v) = axis
+                .values
+                .iter()
+                .find(|v| seen.insert(identity(**v), ()).is_some())
+            {
+                out.push(format!(
+                    "line {}: {}: {} takes the value {v} more than once; {REPLICATES}",
+                    axis.line,
+                    b.label(),
+                    axis.key.name()
+                ));
+            }
+        }
+    }
+    // Per block and key, the set of values (scalars as one-value sets).
+    let sets = |b: &Block| -> Vec<BTreeSet<u64>> {
+        Key::SHARED
+            .into_iter()
+            .chain(b.model.params().iter().map(|p| Key::Input(p.param)))
+            .map(|k| b.values(k).into_iter().map(identity).collect())
+            .collect()
+    };
+    let all: Vec<Vec<BTreeSet<u64>>> = blocks.iter().map(sets).collect();
+    let mut first_of: HashMap<(Model, &Vec<BTreeSet<u64>>), usize> = HashMap::new();
+    for (i, b) in blocks.iter().enumerate() {
+        if let Some(&j) = first_of.get(&(b.model, &all[i])) {
+            out.push(format!(
+                "{} repeats {} (the same jobs again); {REPLICATES}",
+                b.label(),
+                blocks[j].label()
+            ));
+            continue;
+        }
+        first_of.insert((b.model, &all[i]), i);
+        if blocks.len() > PAIRWISE_BLOCKS {
+            continue;
+        }
+        for (j, other) in blocks[..i].iter().enumerate() {
+            let shared = other.model == b.model
+                && all[i] != all[j]
+                && all[i].iter().zip(&all[j]).all(|(x, y)| !x.is_disjoint(y));
+            if shared {
+                out.push(format!(
+                    "{} and {} share jobs (every key has a value in common); {REPLICATES}",
+                    other.label(),
+                    b.label()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A number as a message shows it: as written for ordinary sizes, in exponent form beyond
+/// (never 309 digits).
+fn shown(x: f64) -> String {
+    if x.abs() < 1e15 {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
 fn check_block(b: &Block, warnings: &mut Vec<String>) -> Result<(), SpecError> {
     let label = b.label();
     let dts = b.reals(Key::Dt);
@@ -562,17 +651,34 @@ fn check_block(b: &Block, warnings: &mut Vec<String>) -> Result<(), SpecError> {
             ),
         ));
     }
+    let mut odd_t_refs: Vec<(f64, f64)> = Vec::new();
     for &dt in &dts {
         for (key, list) in [(Key::Duration, &durations), (Key::Warmup, &warmups)] {
             for &ms in list.iter() {
+                if key == Key::Duration && ms / dt > MAX_STEPS as f64 + 0.5 {
+                    return Err(SpecError::at(
+                        b.line_of_key(key),
+                        format!(
+                            "{label}: duration_ms = {} at dt_ms = {dt} is too many steps ({}); \
+                             at most {MAX_STEPS} steps per job are allowed",
+                            shown(ms),
+                            if (ms / dt).is_finite() {
+                                format!("about {:.3e}", ms / dt)
+                            } else {
+                                "more than 1e308".to_string()
+                            }
+                        ),
+                    ));
+                }
                 if !is_whole_steps(ms, dt) {
                     return Err(SpecError::at(
                         b.line_of_key(key),
                         format!(
-                            "{label}: {} = {ms} is not a whole number of dt_ms = {dt} steps \
+                            "{label}: {} = {} is not a whole number of dt_ms = {dt} steps \
                              ({} steps); make it a multiple of dt_ms",
                             key.name(),
-                            ms / dt
+                            shown(ms),
+                            shown(ms / dt)
                         ),
                     ));
                 }
@@ -590,13 +696,21 @@ fn check_block(b: &Block, warnings: &mut Vec<String>) -> Result<(), SpecError> {
         }
         for t_ref in b.reals(Key::TRef) {
             if !is_whole_steps(t_ref, dt) {
-                warnings.push(format!(
-                    "{label}: t_ref_ms = {t_ref} is not a whole number of dt_ms = {dt} steps; \
-                     the neuron is held for round(t_ref/dt) = {} steps",
-                    (t_ref / dt).round()
-                ));
+                odd_t_refs.push((t_ref, dt));
             }
         }
+    }
+    // One warning for all of them, however long the axis.
+    if let Some(&(t_ref, dt)) = odd_t_refs.first() {
+        let more = match odd_t_refs.len() {
+            1 => String::new(),
+            n => format!(" (and {} more pairs of t_ref_ms and dt_ms like it)", n - 1),
+        };
+        warnings.push(format!(
+            "{label}: t_ref_ms = {t_ref} is not a whole number of dt_ms = {dt} steps{more}; the \
+             neuron is held for round(t_ref/dt) steps ({} here)",
+            (t_ref / dt).round()
+        ));
     }
     if b.model.has(ModelParam::Rate) {
         let rate_max = max(&b.reals(Key::Input(ModelParam::Rate)));

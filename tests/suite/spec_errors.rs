@@ -112,6 +112,14 @@ const CASES: &[(&str, &[&str])] = &[
             "to 18446744073709551615",
         ],
     ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nduration_ms = 1e308\n",
+        &[
+            "duration_ms = 1e308",
+            "too many steps (more than 1e308)",
+            "at most 4294967295 steps",
+        ],
+    ),
     // Values.
     (
         "[[sweep]]\nmodel = \"constant\"\nmu_na = inf\n",
@@ -286,6 +294,57 @@ fn valid_specs_and_warnings() {
     assert!(spec.warnings.is_empty(), "{:?}", spec.warnings);
     // The compiled-in default is valid and warning-free.
     assert!(Spec::default_sweep().warnings.is_empty());
+}
+
+#[test]
+fn identical_jobs_are_warned_about_and_long_axes_warn_once() {
+    let warnings = |text: &str| Spec::parse(text).unwrap().warnings;
+    let one = |text: &str, expect: &[&str]| {
+        let w = warnings(text);
+        assert_eq!(w.len(), 1, "{w:?}");
+        for e in expect {
+            assert!(w[0].contains(e), "{e} not in {w:?}");
+        }
+        assert!(w[0].contains("seed = [1, 2, 3]"), "{w:?}");
+    };
+    one(
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = [1.5, 2.0, 1.5]\n",
+        &["line 3", "mu_na takes the value 1.5 more than once"],
+    );
+    one(
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 2, stop = 2, num = 3 }\n",
+        &["mu_na takes the value 2 more than once"],
+    );
+    let block = "[[sweep]]\nmodel = \"noise\"\nmu_na = [1, 2]\nsigma_na = 1\n";
+    one(
+        &format!("{block}{block}"),
+        &["block 2 (model noise) repeats [[sweep]] block 1"],
+    );
+    one(
+        &format!("{block}[[sweep]]\nmodel = \"noise\"\nmu_na = [2, 3]\nsigma_na = [1, 2]\n"),
+        &["block 1 (model noise) and [[sweep]] block 2 (model noise) share jobs"],
+    );
+    // Not duplicates: other seeds, other population sizes, other models.
+    assert!(
+        warnings(&format!(
+            "{block}{}",
+            block.replace("sigma_na = 1", "sigma_na = 1\nseed = 2")
+        ))
+        .is_empty()
+    );
+    assert!(
+        warnings(&format!(
+            "{block}{}",
+            block.replace("sigma_na = 1", "sigma_na = 1\nneurons = 5")
+        ))
+        .is_empty()
+    );
+    // A 50-value t_ref_ms axis of odd step counts: one warning, not 50.
+    let w = warnings(
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = 1\nt_ref_ms = { start = 0.01, stop = 0.99, num = 50 }\n",
+    );
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("and 49 more"), "{w:?}");
 }
 
 #[test]
