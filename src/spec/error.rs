@@ -37,11 +37,46 @@ impl SpecError {
     }
 }
 
-/// The 1-based line of byte offset `offset` in `text`.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// The line starts of a text, to find the line of a byte offset in O(log lines) (counting the
+/// newlines before each key made parsing quadratic in the number of blocks).
+pub(crate) struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    pub(crate) fn new(text: &str) -> Lines {
+        let starts = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        Lines { starts }
+    }
+
+    /// The 1-based line of byte offset `offset`.
+    pub(crate) fn of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lines;
+
+    #[test]
+    fn lines_of_offsets_count_the_newlines_before_them() {
+        let text = "a\nbb\n\nccc\n";
+        let lines = Lines::new(text);
+        for offset in 0..=text.len() + 3 {
+            let brute = text.as_bytes()[..offset.min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            assert_eq!(lines.of(offset), brute, "offset {offset}");
+        }
+    }
 }

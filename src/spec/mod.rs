@@ -20,7 +20,7 @@ use toml::de::{DeTable, DeValue};
 use crate::input::{MAX_EVENTS_PER_STEP, Model, ModelParam};
 use crate::job::{Job, Key, KeyValue, Section, steps_in};
 use crate::neuron::Integrator;
-use error::line_of;
+use error::Lines;
 
 /// The compiled-in default sweep (`sweeps/default.toml`).
 pub const DEFAULT_SPEC: &str = include_str!("../../sweeps/default.toml");
@@ -197,12 +197,13 @@ impl Spec {
 
     /// Parses and validates spec text.
     pub fn parse(text: &str) -> Result<Spec, SpecError> {
+        let lines = Lines::new(text);
         let doc = DeTable::parse(text).map_err(|e| SpecError::Syntax(e.to_string()))?;
         let mut defaults = Job::new(Model::Constant);
         let mut default_lines = Vec::new();
         let mut sweeps = None;
         for (key, value) in ordered(doc.get_ref()) {
-            let line = line_of(text, key.span().start);
+            let line = lines.of(key.span().start);
             match key.get_ref().as_ref() {
                 name @ ("neuron" | "simulation") => {
                     let section = if name == "neuron" {
@@ -217,7 +218,7 @@ impl Spec {
                         ));
                     };
                     read_defaults(
-                        text,
+                        &lines,
                         name,
                         section,
                         table,
@@ -258,7 +259,7 @@ impl Spec {
         };
         let mut total: u64 = 0;
         for (i, block) in sweeps.iter().enumerate() {
-            let block = read_block(text, i + 1, block, &defaults, &default_lines, total)?;
+            let block = read_block(&lines, i + 1, block, &defaults, &default_lines, total)?;
             check_block(&block, &mut spec.warnings)?;
             total = total
                 .checked_add(block.len())
@@ -310,7 +311,7 @@ fn allowed_keys(section: Section) -> String {
 }
 
 fn read_defaults(
-    text: &str,
+    src: &Lines,
     name: &str,
     section: Section,
     table: &DeTable<'_>,
@@ -318,7 +319,7 @@ fn read_defaults(
     lines: &mut Vec<(Key, usize)>,
 ) -> Result<(), SpecError> {
     for (key, value) in ordered(table) {
-        let line = line_of(text, key.span().start);
+        let line = src.of(key.span().start);
         let key_name = key.get_ref().as_ref();
         let key = Key::from_name(key_name)
             .filter(|k| k.section() == section)
@@ -357,14 +358,14 @@ fn read_defaults(
 }
 
 fn read_block(
-    text: &str,
+    lines: &Lines,
     number: usize,
     block: &Spanned<DeValue<'_>>,
     defaults: &Job,
     default_lines: &[(Key, usize)],
     jobs_before: u64,
 ) -> Result<Block, SpecError> {
-    let line = line_of(text, block.span().start);
+    let line = lines.of(block.span().start);
     let DeValue::Table(table) = block.get_ref() else {
         return Err(SpecError::at(line, "each [[sweep]] entry must be a table"));
     };
@@ -379,7 +380,7 @@ fn read_block(
         }
         Some(DeValue::String(name)) => Model::from_name(name).ok_or_else(|| {
             SpecError::at(
-                line_of(text, table.get("model").unwrap().span().start),
+                lines.of(table.get("model").unwrap().span().start),
                 format!(
                     "{label}: model = {name:?} is not a model; allowed: {}",
                     model_names()
@@ -406,7 +407,7 @@ fn read_block(
         declared = declared.saturating_mul(value::declared_len(value.get_ref()) as u128);
         if jobs_before as u128 + declared > MAX_JOBS as u128 {
             return Err(SpecError::at(
-                line_of(text, key.span().start),
+                lines.of(key.span().start),
                 format!(
                     "{label}: with {} the spec expands to more than {MAX_JOBS} jobs (this block \
                      alone to {declared} or more); split it into several specs",
@@ -416,7 +417,7 @@ fn read_block(
         }
     }
     for (key, value) in entries {
-        let key_line = line_of(text, key.span().start);
+        let key_line = lines.of(key.span().start);
         let key_name = key.get_ref().as_ref();
         if key_name == "model" {
             continue;
@@ -533,7 +534,7 @@ const REPLICATES: &str = "identical jobs have identical parameters, seeds and ro
 /// Warnings about jobs that come out identical: an axis with a value twice, or blocks that
 /// share jobs.
 fn duplicate_warnings(blocks: &[Block]) -> Vec<String> {
-    use std::collections::{BTreeSet, HashMap};
+    use std::collections::HashMap;
     let mut out = Vec::new();
     for b in blocks {
         for axis in &b.axes {
@@ -552,18 +553,39 @@ fn duplicate_warnings(blocks: &[Block]) -> Vec<String> {
             }
         }
     }
-    // Per block and key, the set of values (scalars as one-value sets).
-    let sets = |b: &Block| -> Vec<BTreeSet<u64>> {
+    // Per block and key, the sorted set of values (scalars as one-value sets). Computed per
+    // block when needed, so that a spec of 100,000 blocks holds a hash per block, not the sets.
+    let sets = |b: &Block| -> Vec<Vec<u64>> {
         Key::SHARED
             .into_iter()
             .chain(b.model.params().iter().map(|p| Key::Input(p.param)))
-            .map(|k| b.values(k).into_iter().map(identity).collect())
+            .map(|k| {
+                let mut v: Vec<u64> = b.values(k).into_iter().map(identity).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
             .collect()
     };
-    let all: Vec<Vec<BTreeSet<u64>>> = blocks.iter().map(sets).collect();
-    let mut first_of: HashMap<(Model, &Vec<BTreeSet<u64>>), usize> = HashMap::new();
+    let hash = |b: &Block| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (b.model, sets(b)).hash(&mut h);
+        h.finish()
+    };
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
+    let pairwise = blocks.len() <= PAIRWISE_BLOCKS;
+    let all: Vec<Vec<Vec<u64>>> = if pairwise {
+        blocks.iter().map(sets).collect()
+    } else {
+        Vec::new()
+    };
     for (i, b) in blocks.iter().enumerate() {
-        if let Some(&j) = first_of.get(&(b.model, &all[i])) {
+        let same = by_hash.entry(hash(b)).or_default();
+        if let Some(&j) = same
+            .iter()
+            .find(|&&j| blocks[j].model == b.model && sets(&blocks[j]) == sets(b))
+        {
             out.push(format!(
                 "{} repeats {} (the same jobs again); {REPLICATES}",
                 b.label(),
@@ -571,14 +593,15 @@ fn duplicate_warnings(blocks: &[Block]) -> Vec<String> {
             ));
             continue;
         }
-        first_of.insert((b.model, &all[i]), i);
-        if blocks.len() > PAIRWISE_BLOCKS {
+        same.push(i);
+        if !pairwise {
             continue;
         }
         for (j, other) in blocks[..i].iter().enumerate() {
+            let overlap = |x: &Vec<u64>, y: &Vec<u64>| x.iter().any(|v| y.binary_search(v).is_ok());
             let shared = other.model == b.model
                 && all[i] != all[j]
-                && all[i].iter().zip(&all[j]).all(|(x, y)| !x.is_disjoint(y));
+                && all[i].iter().zip(&all[j]).all(|(x, y)| overlap(x, y));
             if shared {
                 out.push(format!(
                     "{} and {} share jobs (every key has a value in common); {REPLICATES}",
