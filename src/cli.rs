@@ -53,6 +53,11 @@ pub enum Command {
     Slurm(SlurmArgs),
     /// Show jobs per block, neuron-steps, estimated time and output size, without simulating.
     Plan(PlanArgs),
+    /// Print a shell completion script, e.g. `lifsweep completions bash > ~/.local/share/bash-completion/completions/lifsweep`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Print one neuron's t, I, V, input events and spikes as CSV.
     ///
     /// Either a SPEC file with --job (a neuron exactly as the sweep simulated it), or KEY=VALUE
@@ -216,6 +221,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 print_out(&status)?;
             }
             return Ok(if status.complete() { 0 } else { EXIT_WORK_LEFT });
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "lifsweep", &mut out);
+            let mut stdout = std::io::stdout().lock();
+            quiet_if_closed(stdout.write_all(&out).and_then(|()| stdout.flush()))?;
         }
         Command::Merge(a) => {
             let rows = dataset::merge(&a.dir, &a.out, a.force)?;

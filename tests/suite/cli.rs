@@ -359,6 +359,31 @@ fn absurd_sweeps_are_warned_about() {
 }
 
 #[test]
+fn completions_are_valid_bash_and_mistypes_get_a_suggestion() {
+    let out = lifsweep().args(["completions", "bash"]).assert().success();
+    let script = out.get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&script).contains("lifsweep"));
+    let mut bash = std::process::Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    bash.stdin.take().unwrap().write_all(&script).unwrap();
+    assert!(bash.wait().unwrap().success());
+    for shell in ["zsh", "fish"] {
+        lifsweep().args(["completions", shell]).assert().success();
+    }
+    let err = stderr_of(lifsweep().arg("stauts"), 2);
+    assert!(
+        err.contains("a similar subcommand exists: 'status'"),
+        "{err}"
+    );
+    let err = stderr_of(lifsweep().args(["run", "--forec"]), 2);
+    assert!(err.contains("'--force'"), "{err}");
+}
+
+#[test]
 fn output_file_is_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(dir.path(), SMALL);
