@@ -189,7 +189,7 @@ pub fn main(cli: Cli) -> ExitCode {
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             if let Some(i) = e.downcast_ref::<Interrupted>() {
                 return ExitCode::from(128 + i.signal.unwrap_or(2).clamp(1, 127) as u8);
             }
@@ -201,6 +201,23 @@ pub fn main(cli: Cli) -> ExitCode {
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: a cause whose text the message
+/// already holds (an I/O error quoted by the Parquet error that wraps it) is not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Runs the command; returns the exit status of a command that did its work.
@@ -480,4 +497,25 @@ pub fn resolve_threads(flag: Option<&str>) -> Result<(usize, Option<String>), Us
         )
     });
     Ok((n, warning))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn a_cause_the_message_already_quotes_is_not_repeated() {
+        let io = std::io::Error::from_raw_os_error(28);
+        let quoted = anyhow::Error::new(io)
+            .context(format!(
+                "IO error: {}",
+                std::io::Error::from_raw_os_error(28)
+            ))
+            .context("writing r.parquet");
+        let text = message(&quoted);
+        assert_eq!(text.matches("No space left on device").count(), 1, "{text}");
+        assert!(text.starts_with("writing r.parquet: IO error: "), "{text}");
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(message(&plain), "outer: inner");
+    }
 }

@@ -39,12 +39,13 @@ impl SpecError {
 
 /// The line starts of a text, to find the line of a byte offset in O(log lines) (counting the
 /// newlines before each key made parsing quadratic in the number of blocks).
-pub(crate) struct Lines {
+pub(crate) struct Lines<'a> {
+    text: &'a str,
     starts: Vec<usize>,
 }
 
-impl Lines {
-    pub(crate) fn new(text: &str) -> Lines {
+impl<'a> Lines<'a> {
+    pub(crate) fn new(text: &'a str) -> Lines<'a> {
         let starts = std::iter::once(0)
             .chain(
                 text.bytes()
@@ -53,7 +54,17 @@ impl Lines {
                     .map(|(i, _)| i + 1),
             )
             .collect();
-        Lines { starts }
+        Lines { text, starts }
+    }
+
+    /// The text of `span` as written, on one line and at most 60 characters, for messages.
+    pub(crate) fn snippet(&self, span: std::ops::Range<usize>) -> String {
+        let raw = self.text.get(span).unwrap_or("");
+        let one_line: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        match one_line.char_indices().nth(60) {
+            Some((cut, _)) => format!("{}...", &one_line[..cut]),
+            None => one_line,
+        }
     }
 
     /// The 1-based line of byte offset `offset`.

@@ -198,7 +198,8 @@ impl Spec {
     /// Parses and validates spec text.
     pub fn parse(text: &str) -> Result<Spec, SpecError> {
         let lines = Lines::new(text);
-        let doc = DeTable::parse(text).map_err(|e| SpecError::Syntax(e.to_string()))?;
+        let doc =
+            DeTable::parse(text).map_err(|e| SpecError::Syntax(capped_lines(&e.to_string())))?;
         let mut defaults = Job::new(Model::Constant);
         let mut default_lines = Vec::new();
         let mut sweeps = None;
@@ -311,7 +312,7 @@ fn allowed_keys(section: Section) -> String {
 }
 
 fn read_defaults(
-    src: &Lines,
+    src: &Lines<'_>,
     name: &str,
     section: Section,
     table: &DeTable<'_>,
@@ -339,7 +340,7 @@ fn read_defaults(
                     ),
                 )
             })?;
-        let values = value::key_values(key, value.get_ref())
+        let values = value::key_values(key, value.get_ref(), &|span| src.snippet(span))
             .map_err(|e| SpecError::at(line, format!("[{name}] {e}")))?;
         if values.len() != 1 {
             return Err(SpecError::at(
@@ -358,7 +359,7 @@ fn read_defaults(
 }
 
 fn read_block(
-    lines: &Lines,
+    lines: &Lines<'_>,
     number: usize,
     block: &Spanned<DeValue<'_>>,
     defaults: &Job,
@@ -388,9 +389,15 @@ fn read_block(
             )
         })?,
         Some(_) => {
+            let model = table.get("model").expect("model is there");
             return Err(SpecError::at(
-                line,
-                format!("{label}: model must be a string, one of {}", model_names()),
+                lines.of(model.span().start),
+                format!(
+                    "{label}: model = {} is not allowed: model must be one string, one of {} (a \
+                     block has one model; write a block per model)",
+                    lines.snippet(model.span()),
+                    model_names()
+                ),
             ));
         }
     };
@@ -445,7 +452,7 @@ fn read_block(
                 ));
             }
         };
-        let values = value::key_values(key, value.get_ref())
+        let values = value::key_values(key, value.get_ref(), &|span| lines.snippet(span))
             .map_err(|e| SpecError::at(key_line, format!("{label}: {e}")))?;
         key_lines.push((key, key_line));
         if values.len() == 1 {
@@ -612,6 +619,19 @@ fn duplicate_warnings(blocks: &[Block]) -> Vec<String> {
         }
     }
     out
+}
+
+/// A message with every line cut to at most 200 characters (a TOML error quotes its source
+/// line, which may be 20,000 characters long).
+fn capped_lines(message: &str) -> String {
+    message
+        .lines()
+        .map(|l| match l.char_indices().nth(200) {
+            Some((cut, _)) => format!("{}...", &l[..cut]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A number as a message shows it: as written for ordinary sizes, in exponent form beyond

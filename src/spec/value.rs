@@ -28,7 +28,13 @@ pub fn declared_len(value: &DeValue<'_>) -> u64 {
 }
 
 /// The values a key takes, each checked on its own. `Err` holds what is wrong, without location.
-pub fn key_values(key: Key, value: &DeValue<'_>) -> Result<Vec<KeyValue>, String> {
+///
+/// `snippet` gives the text of a span as written, for messages about lists in lists.
+pub fn key_values(
+    key: Key,
+    value: &DeValue<'_>,
+    snippet: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> Result<Vec<KeyValue>, String> {
     let name = key.name();
     let values = match value {
         DeValue::Array(items) => {
@@ -39,6 +45,20 @@ pub fn key_values(key: Key, value: &DeValue<'_>) -> Result<Vec<KeyValue>, String
                 .iter()
                 .enumerate()
                 .map(|(i, item)| {
+                    let what = match item.get_ref() {
+                        DeValue::Table(_) => Some("a range or table"),
+                        DeValue::Array(_) => Some("a list"),
+                        _ => None,
+                    };
+                    if let Some(what) = what {
+                        return Err(format!(
+                            "{name}, list item {}: a list holds single values, got {what} {}; \
+                             write a range on its own ({name} = {{ start = ..., stop = ..., num = \
+                             ... }}) or list every value",
+                            i + 1,
+                            snippet(item.span())
+                        ));
+                    }
                     number(key, item.get_ref())
                         .map_err(|e| format!("{name}, list item {}: {e}", i + 1))
                 })
@@ -226,8 +246,12 @@ fn range(key: Key, table: &DeTable<'_>) -> Result<Vec<KeyValue>, String> {
                     } else {
                         (a + i as f64 * ((b - a) / last as f64)).exp()
                     }
-                } else {
+                } else if (stop - start).is_finite() {
                     start + i as f64 * ((stop - start) / last as f64)
+                } else {
+                    // stop - start overflows (ends near +-f64::MAX): the same points, in steps
+                    // that do not.
+                    start + i as f64 * (stop / last as f64 - start / last as f64)
                 }
             })
             .collect()

@@ -16,7 +16,7 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "[[sweep]]\nmodel = 3\nmu_na = 1\n",
-        &["model must be a string"],
+        &["line 2", "model = 3 is not allowed", "model must be one string"],
     ),
     ("[sweep]\nmodel = \"constant\"\n", &["line 1", "[[sweep]]"]),
     (
@@ -119,6 +119,26 @@ const CASES: &[(&str, &[&str])] = &[
             "too many steps (more than 1e308)",
             "at most 4294967295 steps",
         ],
+    ),
+    // Messages show what was written.
+    (
+        "[[sweep]]\nmodel = [\"noise\", \"constant\"]\n",
+        &[
+            "line 2",
+            "model = [\"noise\", \"constant\"] is not allowed",
+            "a block per model",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = [1.0, { start = 0, stop = 1, num = 3 }]\n",
+        &[
+            "list item 2",
+            "got a range or table { start = 0, stop = 1, num = 3 }",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = [1.0, [2.0, 3.0]]\n",
+        &["list item 2", "got a list [2.0, 3.0]"],
     ),
     // Values.
     (
@@ -294,6 +314,20 @@ fn valid_specs_and_warnings() {
     assert!(spec.warnings.is_empty(), "{:?}", spec.warnings);
     // The compiled-in default is valid and warning-free.
     assert!(Spec::default_sweep().warnings.is_empty());
+}
+
+#[test]
+fn ranges_near_the_largest_doubles_are_finite() {
+    let spec = Spec::parse(
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = { start = -1.7e308, stop = 1.7e308, num = 3 }\n",
+    )
+    .unwrap();
+    let v: Vec<f64> = spec.blocks[0].axes[0]
+        .values
+        .iter()
+        .map(|v| v.real())
+        .collect();
+    assert_eq!(v, [-1.7e308, 0.0, 1.7e308]);
 }
 
 #[test]
