@@ -86,41 +86,76 @@ pub fn run_ids<E>(
 ) -> Result<(), E> {
     let target_batches = BATCHES_PER_THREAD * rayon::current_num_threads();
     let max_jobs = JOBS_PER_THREAD * rayon::current_num_threads();
-    let mut ids = ids.into_iter().peekable();
-    while ids.peek().is_some() {
-        // Plan a chunk: consecutive jobs, their segments packed into batch plans.
+    let mut ids = ids.into_iter();
+    // A job too big for one chunk goes on in the next: the job, its next neuron, its sums.
+    let mut carried: Option<(Job, u64, JobAccumulator)> = None;
+    loop {
+        // Plan a chunk: consecutive jobs (the first perhaps carried over), their segments
+        // packed into batch plans; at most `target_batches` plans, so memory does not grow
+        // with the size of a job.
         let mut jobs: Vec<Job> = Vec::new();
+        let mut accs: Vec<JobAccumulator> = Vec::new();
         let mut plans: Vec<Vec<Segment>> = Vec::new();
         let mut open: Vec<Segment> = Vec::new();
         let mut open_lanes = 0;
-        while plans.len() < target_batches && jobs.len() < max_jobs {
-            let Some(id) = ids.next() else { break };
-            let job = grid.job(id);
-            if let Some(prev) = open.last().map(|s| &jobs[s.job])
-                && Shape::of(prev) != Shape::of(&job)
-            {
-                plans.push(std::mem::take(&mut open));
-                open_lanes = 0;
-            }
-            let mut first = 0;
-            while first < job.sim.neurons {
-                let count = (job.sim.neurons - first).min(LANES as u64) as usize;
+        let mut next_neuron = None;
+        if let Some((job, first, acc)) = carried.take() {
+            jobs.push(job);
+            accs.push(acc);
+            next_neuron = Some(first);
+        }
+        loop {
+            let first = match next_neuron {
+                Some(first) => first,
+                None => {
+                    if plans.len() >= target_batches || jobs.len() >= max_jobs {
+                        break;
+                    }
+                    let Some(id) = ids.next() else { break };
+                    let job = grid.job(id);
+                    if let Some(prev) = open.last().map(|s: &Segment| &jobs[s.job])
+                        && Shape::of(prev) != Shape::of(&job)
+                    {
+                        plans.push(std::mem::take(&mut open));
+                        open_lanes = 0;
+                    }
+                    jobs.push(job);
+                    accs.push(JobAccumulator::default());
+                    0
+                }
+            };
+            let j = jobs.len() - 1;
+            let neurons = jobs[j].sim.neurons;
+            let mut first = first;
+            while first < neurons {
+                let count = (neurons - first).min(LANES as u64) as usize;
                 if open_lanes + count > LANES {
                     plans.push(std::mem::take(&mut open));
                     open_lanes = 0;
                 }
+                if plans.len() >= target_batches {
+                    break;
+                }
                 open.push(Segment {
-                    job: jobs.len(),
+                    job: j,
                     first,
                     count,
                 });
                 open_lanes += count;
                 first += count as u64;
             }
-            jobs.push(job);
+            if first < neurons {
+                // The chunk is full in the middle of this job: the rest in the next chunk.
+                next_neuron = Some(first);
+                break;
+            }
+            next_neuron = None;
         }
         if !open.is_empty() {
             plans.push(open);
+        }
+        if jobs.is_empty() {
+            return Ok(());
         }
 
         let results: Option<Vec<Vec<SegmentStats>>> = plans
@@ -132,21 +167,24 @@ pub fn run_ids<E>(
             return Ok(());
         };
 
-        let mut acc = vec![JobAccumulator::default(); jobs.len()];
         for (plan, segs) in plans.iter().zip(&results) {
             for (seg, stats) in plan.iter().zip(segs) {
-                acc[seg.job].add(stats);
+                accs[seg.job].add(stats);
             }
         }
         drop(results);
+        if let Some(first) = next_neuron {
+            let job = jobs.pop().expect("the job cut");
+            let acc = accs.pop().expect("its sums");
+            carried = Some((job, first, acc));
+        }
         let theories: Vec<Theory> = jobs.par_iter().map(theory::predict).collect();
-        for ((job, acc), theory) in jobs.iter().zip(&acc).zip(theories) {
+        for ((job, acc), theory) in jobs.iter().zip(&accs).zip(theories) {
             let stats = acc.finish(job);
             emit(job, JobResult { stats, theory })?;
             counters.jobs.fetch_add(1, Ordering::Relaxed);
         }
     }
-    Ok(())
 }
 
 fn run_plan(plan: &[Segment], jobs: &[Job], counters: &Counters) -> Vec<SegmentStats> {

@@ -339,3 +339,37 @@ fn a_batch_reporting_progress_steps_as_one_that_does_not() {
     }
     assert_eq!(plain.v_mv(), reporting.v_mv());
 }
+
+#[test]
+fn a_job_bigger_than_an_engine_chunk_is_cut_across_chunks_without_a_trace() {
+    // 20,000 neurons are 79 batches: more than one thread's chunk (32 batches), so the engine
+    // carries the job's sums from chunk to chunk (memory stays bounded by the chunk). Its row
+    // must be that of the 79 batches reduced in neuron order, by hand; the neighbours too.
+    let text = "[simulation]\nduration_ms = 20.0\nneurons = 20000\n[[sweep]]\nmodel = \"noise\"\n\
+                mu_na = [1.5, 2.5]\nsigma_na = 1.0\n[[sweep]]\nmodel = \"noise\"\nmu_na = 2.0\n\
+                sigma_na = 1.0\nneurons = 3\n";
+    let spec = Spec::parse(text).unwrap();
+    let jobs: Vec<_> = Grid::new(&spec).jobs().collect();
+    let by_hand: Vec<_> = jobs
+        .iter()
+        .map(|job| {
+            let mut acc = JobAccumulator::default();
+            let mut first = 0;
+            while first < job.sim.neurons {
+                let count = (job.sim.neurons - first).min(256);
+                let mut batch = Batch::new(Shape::of(job));
+                batch.push(job, first, count as usize);
+                batch.run();
+                acc.add(&batch.segment(0..count as usize));
+                first += count;
+            }
+            acc.finish(job)
+        })
+        .collect();
+    for threads in [1, 2] {
+        let rows = run_spec(text, threads);
+        for ((_, got), want) in rows.iter().zip(&by_hand) {
+            assert_eq!(bits(got), bits(want), "{threads} threads");
+        }
+    }
+}

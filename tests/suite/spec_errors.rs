@@ -16,7 +16,11 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "[[sweep]]\nmodel = 3\nmu_na = 1\n",
-        &["line 2", "model = 3 is not allowed", "model must be one string"],
+        &[
+            "line 2",
+            "model = 3 is not allowed",
+            "model must be one string",
+        ],
     ),
     ("[sweep]\nmodel = \"constant\"\n", &["line 1", "[[sweep]]"]),
     (
