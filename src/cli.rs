@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::dataset::{self, DatasetError, DatasetRun, Shard, SlurmOptions, Status};
 use crate::output::{BadOutput, OutputExists, ProgressMode};
 use crate::plan::Plan;
+use crate::resources::{NotEnoughMemory, available_cores, check_memory};
 use crate::run::{RunOptions, run};
 use crate::spec::{Spec, SpecError};
 use crate::stop::{GRACE, Interrupted, SignalGuard, Stop};
@@ -197,7 +198,8 @@ pub fn main(cli: Cli) -> ExitCode {
                 || e.is::<UsageError>()
                 || e.is::<OutputExists>()
                 || e.is::<BadOutput>()
-                || e.is::<DatasetError>();
+                || e.is::<DatasetError>()
+                || e.is::<NotEnoughMemory>();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -333,12 +335,14 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
     let progress = ProgressMode::detect(a.quiet);
     let Some(dir) = a.dataset else {
         let spec = spec.unwrap_or_else(Spec::default_sweep);
+        let plan = Plan::new(&spec, threads);
         if !a.quiet {
             print_warnings(&spec);
-            for w in Plan::new(&spec, threads).warnings() {
+            for w in plan.warnings() {
                 eprintln!("warning: {w}");
             }
         }
+        check_memory(plan.peak_bytes(None))?;
         let out = a.out.unwrap_or_else(|| PathBuf::from("results.parquet"));
         let summary = run(
             &spec,
@@ -458,12 +462,6 @@ fn trace_job(a: &TraceArgs) -> anyhow::Result<crate::job::Job> {
 /// steps its own batches; oversubscribed, they take turns), and thousands of threads exhaust
 /// the machine.
 pub const MAX_THREADS_PER_CORE: usize = 4;
-
-/// The cores this process may use: its CPU affinity and cgroup quota (as SLURM and containers
-/// set them), which `available_parallelism` reads.
-pub fn available_cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
 
 /// Worker threads: `--threads`, else RAYON_NUM_THREADS, else SLURM_CPUS_PER_TASK, else all the
 /// cores the process may use. Each source must give a whole number from 1 to

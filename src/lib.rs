@@ -26,6 +26,7 @@
 //! assert_eq!(rates[1], 70.0); // a spike every 138 steps of 0.1 ms: 7 in 100 ms
 //! ```
 
+pub mod alloc;
 pub mod cli;
 pub mod dataset;
 pub mod engine;
@@ -37,6 +38,7 @@ pub mod lanes;
 pub mod neuron;
 pub mod output;
 pub mod plan;
+pub mod resources;
 pub mod rng;
 pub mod run;
 pub mod spec;

@@ -2,6 +2,10 @@
 
 use clap::Parser;
 
+/// A failed allocation ends with a message and exit status 1, not an abort.
+#[global_allocator]
+static ALLOCATOR: lifsweep::alloc::Reporting = lifsweep::alloc::Reporting;
+
 fn main() -> std::process::ExitCode {
     lifsweep::cli::main(lifsweep::cli::Cli::parse())
 }

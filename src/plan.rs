@@ -44,6 +44,24 @@ pub const ABSURD_BYTES: f64 = 1e11;
 /// A wall time longer than this (30 days) is probably a mistake (warned about).
 pub const ABSURD_SECONDS: f64 = 30.0 * 86400.0;
 
+/// Peak memory of a run, measured (resident set, `/usr/bin/time -f %M`; README "Memory"), as
+/// the terms of a conservative estimate: the process with its threads and writer (10 MB
+/// measured for small sweeps; 16 assumed), each worker thread's chunk of batches (1.6 MB
+/// measured; 2 assumed), the row group being encoded (at most 65,536 rows; 250 bytes a row
+/// assumed, which puts a million one-neuron jobs at 40 MB against 23-25 MB measured), the rows
+/// queued for the writer (8 x 1,024), and each value of the spec's axes (16 bytes). Memory does
+/// not grow with the size of a job (the engine cuts a big job across its chunks).
+pub mod memory {
+    pub const BASE: f64 = 16e6;
+    pub const PER_THREAD: f64 = 2e6;
+    pub const PER_ROW_IN_GROUP: f64 = 250.0;
+    pub const QUEUED_ROWS: f64 = 8.0 * 1024.0;
+    pub const PER_QUEUED_ROW: f64 = 700.0;
+    pub const PER_AXIS_VALUE: f64 = 16.0;
+    /// A dataset run holds its part encoded in memory until it is written (bytes per row).
+    pub const PER_PART_ROW: f64 = 30.0;
+}
+
 pub struct BlockPlan {
     pub number: usize,
     pub line: usize,
@@ -58,6 +76,8 @@ pub struct BlockPlan {
 pub struct Plan {
     pub blocks: Vec<BlockPlan>,
     pub threads: usize,
+    /// Values held by the spec's axes.
+    pub axis_values: u64,
 }
 
 impl Plan {
@@ -80,7 +100,29 @@ impl Plan {
                     + b.len() as f64 * theory_seconds_per_job(b.model),
             })
             .collect();
-        Plan { blocks, threads }
+        let axis_values = spec
+            .blocks
+            .iter()
+            .flat_map(|b| b.axes.iter())
+            .map(|a| a.values.len() as u64)
+            .sum();
+        Plan {
+            blocks,
+            threads,
+            axis_values,
+        }
+    }
+
+    /// Estimated peak memory (bytes) of a run on [`Plan::threads`] threads into one file, or
+    /// into a dataset whose biggest chunk has `part_rows` jobs (see [`memory`]).
+    pub fn peak_bytes(&self, part_rows: Option<u64>) -> f64 {
+        let rows = self.jobs() as f64;
+        memory::BASE
+            + self.threads as f64 * memory::PER_THREAD
+            + rows.min(crate::output::ROW_GROUP_ROWS as f64) * memory::PER_ROW_IN_GROUP
+            + rows.min(memory::QUEUED_ROWS) * memory::PER_QUEUED_ROW
+            + self.axis_values as f64 * memory::PER_AXIS_VALUE
+            + part_rows.map_or(0.0, |r| r as f64 * memory::PER_PART_ROW)
     }
 
     pub fn jobs(&self) -> u64 {
@@ -165,7 +207,12 @@ impl fmt::Display for Plan {
             self.threads,
             human_time(self.seconds())
         )?;
-        write!(f, "estimated output size: {}", human_bytes(self.bytes()))
+        writeln!(f, "estimated output size: {}", human_bytes(self.bytes()))?;
+        write!(
+            f,
+            "estimated peak memory: {} (into one file; memory does not grow with jobs or neurons)",
+            human_bytes(self.peak_bytes(None))
+        )
     }
 }
 

@@ -56,6 +56,23 @@ impl Chunks {
         }
     }
 
+    /// The chunks a new dataset of `spec` gets: `chunk_jobs` jobs each, or by cost.
+    pub fn for_spec(spec: &crate::spec::Spec, chunk_jobs: Option<u64>) -> Chunks {
+        let grid = Grid::new(spec);
+        match chunk_jobs {
+            Some(k) => Chunks::uniform(grid.len(), k),
+            None => Chunks::by_cost(&grid, crate::plan::Plan::new(spec, 1).seconds()),
+        }
+    }
+
+    /// Jobs of the biggest chunk.
+    pub fn biggest(&self) -> u64 {
+        (0..self.len())
+            .map(|c| self.range(c).end - self.range(c).start)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// From recorded boundaries; `None` unless they start at 0, increase and stay below `jobs`.
     pub fn from_starts(starts: Vec<u64>, jobs: u64) -> Option<Chunks> {
         let ok = starts.first() == Some(&0)

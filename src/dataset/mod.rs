@@ -34,7 +34,6 @@ use std::path::{Path, PathBuf};
 
 use crate::grid::Grid;
 use crate::output::new_file;
-use crate::plan::Plan;
 use crate::spec::Spec;
 
 /// A dataset directory that cannot be used as asked (exit status 2): not a dataset, another
@@ -211,6 +210,11 @@ impl Dataset {
     }
 }
 
+/// Whether `dir` holds a dataset (its manifest).
+pub fn exists(dir: &Path) -> bool {
+    dir.join(MANIFEST).exists()
+}
+
 /// Why `dir` cannot become a new dataset, if it cannot: it is a file, or a directory with
 /// other things in it. The skeleton of a dataset that another process is making at this moment
 /// (empty `parts/`, `tmp/` and `logs/`, the manifest not yet linked) is no obstacle.
@@ -252,11 +256,7 @@ fn create(dir: &Path, spec: &Spec, chunk_jobs: Option<u64>) -> Result<(), Datase
     for sub in ["parts", "tmp", "logs"] {
         std::fs::create_dir_all(dir.join(sub)).map_err(|e| io(sub, e))?;
     }
-    let grid = Grid::new(spec);
-    let chunks = match chunk_jobs {
-        Some(k) => Chunks::uniform(grid.len(), k),
-        None => Chunks::by_cost(&grid, Plan::new(spec, 1).seconds()),
-    };
+    let chunks = Chunks::for_spec(spec, chunk_jobs);
     let manifest = Manifest {
         identity: Identity::current(),
         spec: spec.text.clone(),

@@ -158,8 +158,19 @@ impl Iterator for ShareIds<'_> {
 /// Runs the shard's share of the dataset's chunks that are not done yet.
 pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
     let start = Instant::now();
+    let memory = |spec: &Spec, chunks: &super::Chunks| {
+        crate::resources::check_memory(
+            crate::plan::Plan::new(spec, opts.threads).peak_bytes(Some(chunks.biggest())),
+        )
+    };
+    // A dataset that would be refused is not made.
+    if !super::exists(&opts.dir) && opts.chunk_jobs != Some(0) {
+        let spec = opts.spec.clone().unwrap_or_else(Spec::default_sweep);
+        memory(&spec, &super::Chunks::for_spec(&spec, opts.chunk_jobs))?;
+    }
     let ds = Dataset::open_or_create(&opts.dir, opts.spec, opts.chunk_jobs)?;
     ds.check_shard(opts.shard)?;
+    memory(&ds.spec, ds.chunks())?;
     let quiet = opts.progress == ProgressMode::Quiet;
     let found = scan(&ds)?;
     for (c, name, why) in &found.bad {

@@ -384,6 +384,67 @@ fn completions_are_valid_bash_and_mistypes_get_a_suggestion() {
 }
 
 #[test]
+fn memory_is_estimated_checked_before_work_and_exhaustion_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), SMALL);
+    let out = stdout_of(lifsweep().arg("plan").arg(&spec));
+    assert!(out.contains("estimated peak memory: "), "{out}");
+    // A huge population does not raise the estimate: the engine cuts a job across chunks.
+    let huge = write_spec(
+        dir.path(),
+        "[simulation]\nneurons = 1e12\n[[sweep]]\nmodel = \"noise\"\nmu_na = 2\nsigma_na = 1\n",
+    );
+    let out = stdout_of(lifsweep().args(["plan", "--threads", "2"]).arg(&huge));
+    assert!(out.contains("estimated peak memory: 20.0 MB"), "{out}");
+    // Above the limit: exit 2 with the estimate and the limit, nothing written.
+    let spec = write_spec(dir.path(), SMALL);
+    let err = stderr_of(
+        lifsweep()
+            .env("LIFSWEEP_MEMORY_LIMIT", "10M")
+            .args(["run", "--threads", "2"])
+            .arg(&spec)
+            .arg("-o")
+            .arg(dir.path().join("r.parquet")),
+        2,
+    );
+    assert!(
+        err.contains("needs about 21 MB") && err.contains("LIFSWEEP_MEMORY_LIMIT=10M allows 10 MB"),
+        "{err}"
+    );
+    let err = stderr_of(
+        lifsweep()
+            .env("LIFSWEEP_MEMORY_LIMIT", "10M")
+            .args(["run", "--dataset"])
+            .arg(dir.path().join("ds"))
+            .arg(&spec),
+        2,
+    );
+    assert!(err.contains("allows 10 MB"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(left, ["spec.toml"], "nothing written");
+    // An allocation that fails anyway ends with a message and exit 1, not SIGABRT.
+    let big = write_spec(
+        dir.path(),
+        "[[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 3, num = 10000000 }\n",
+    );
+    let run = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 150000; exec {} plan {}",
+            env!("CARGO_BIN_EXE_lifsweep"),
+            big.display()
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(err.contains("out of memory: an allocation of"), "{err}");
+}
+
+#[test]
 fn output_file_is_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(dir.path(), SMALL);
