@@ -7,5 +7,6 @@ mod determinism;
 mod fast_path;
 mod slurm_script;
 mod spec_errors;
+mod spec_props;
 mod theory;
 mod worked_example;
