@@ -37,6 +37,19 @@ impl SpecError {
     }
 }
 
+/// A message with every line cut to at most 200 characters (a TOML error quotes its source
+/// line, which may be 20,000 characters long).
+pub(crate) fn capped_lines(message: &str) -> String {
+    message
+        .lines()
+        .map(|l| match l.char_indices().nth(200) {
+            Some((cut, _)) => format!("{}...", &l[..cut]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The line starts of a text, to find the line of a byte offset in O(log lines) (counting the
 /// newlines before each key made parsing quadratic in the number of blocks).
 pub(crate) struct Lines<'a> {
