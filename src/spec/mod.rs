@@ -103,6 +103,25 @@ impl Block {
         total.saturating_mul(repeats)
     }
 
+    /// The sum of `f` over the block's jobs, where `f` depends only on the model and the keys
+    /// `keys`: the axes of other keys are not expanded, only counted.
+    pub fn sum_over(&self, keys: &[Key], f: impl Fn(&Job) -> f64) -> f64 {
+        let (varying, other): (Vec<&Axis>, Vec<&Axis>) =
+            self.axes.iter().partition(|a| keys.contains(&a.key));
+        let repeats = other.iter().map(|a| a.values.len() as f64).product::<f64>();
+        let combos: usize = varying.iter().map(|a| a.values.len()).product();
+        let mut job = self.template.clone();
+        let mut total = 0.0;
+        for mut i in 0..combos {
+            for axis in &varying {
+                job.set(axis.key, axis.values[i % axis.values.len()]);
+                i /= axis.values.len();
+            }
+            total += f(&job);
+        }
+        total * repeats
+    }
+
     /// Every value `key` takes in the block.
     pub fn values(&self, key: Key) -> Vec<KeyValue> {
         match self.axes.iter().find(|a| a.key == key) {

@@ -5,6 +5,7 @@ mod convergence;
 mod dataset;
 mod determinism;
 mod fast_path;
+mod plan_accuracy;
 mod slurm_script;
 mod spec_errors;
 mod spec_props;
