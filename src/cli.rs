@@ -258,7 +258,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Slurm(a) => {
             let spec = a.spec.as_deref().map(Spec::from_file).transpose()?;
-            let mut ds = dataset::Dataset::open_or_create(&a.dataset, spec, a.chunk_jobs)?;
             let binary = std::env::current_exe()
                 .and_then(std::fs::canonicalize)
                 .map_err(|e| anyhow::anyhow!("cannot find this lifsweep binary's path: {e}"))?;
@@ -273,6 +272,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 binary,
                 force: a.force,
             };
+            // Refused options make no directory.
+            if !dataset::exists(&a.dataset) && a.chunk_jobs != Some(0) {
+                let spec = spec.clone().unwrap_or_else(Spec::default_sweep);
+                let chunks = dataset::Chunks::for_spec(&spec, a.chunk_jobs);
+                dataset::check_options(&a.dataset, chunks.len() as u64, &opts)?;
+            }
+            let mut ds = dataset::Dataset::open_or_create(&a.dataset, spec, a.chunk_jobs)?;
             let script = dataset::write_sbatch(&mut ds, &opts)?;
             print_out(dataset::submit_hint(&a.dataset, &script, &opts))?;
         }

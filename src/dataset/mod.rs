@@ -25,7 +25,7 @@ pub use manifest::{Identity, Manifest};
 pub use merge::merge;
 pub use parts::{PartWriter, STALE_TMP, Scan, check_part, scan};
 pub use run::{DatasetRun, DatasetSummary, run_dataset};
-pub use slurm::{SlurmOptions, shell_quote, submit_hint, write_sbatch};
+pub use slurm::{SlurmOptions, check_options, shell_quote, submit_hint, write_sbatch};
 pub use status::Status;
 
 use std::fs::File;

@@ -105,19 +105,7 @@ pub fn sbatch_script(ds: &Dataset, opts: &SlurmOptions) -> Result<String, Datase
     )?;
     let time_s = match &opts.time {
         Some(t) => {
-            let secs = parse_slurm_time(t).ok_or_else(|| {
-                DatasetError(format!(
-                    "--time {t:?} is not allowed: give SLURM's format, minutes, MM:SS, HH:MM:SS \
-                     or D-HH[:MM[:SS]], e.g. 2:00:00"
-                ))
-            })?;
-            if secs <= SIGNAL_LEAD_S + GRACE.as_secs() {
-                return Err(DatasetError(format!(
-                    "--time {t} is not allowed: the tasks are warned {SIGNAL_LEAD_S} s before \
-                     their time limit; give more than {} s",
-                    SIGNAL_LEAD_S + GRACE.as_secs()
-                )));
-            }
+            check_time(t)?;
             t.clone()
         }
         None => format_slurm_time(default_time(ds, opts)),
@@ -184,33 +172,57 @@ pub fn sbatch_script(ds: &Dataset, opts: &SlurmOptions) -> Result<String, Datase
     ))
 }
 
-/// Checks the shard count, records it in the manifest and writes `DIR/lifsweep.sbatch`;
-/// returns its path and the time limit it sets.
-pub fn write_sbatch(ds: &mut Dataset, opts: &SlurmOptions) -> anyhow::Result<PathBuf> {
+/// Checks the options against a dataset of `chunks` chunks in `dir` (also before it is made, so
+/// that a refused `lifsweep slurm` makes nothing).
+pub fn check_options(dir: &Path, chunks: u64, opts: &SlurmOptions) -> Result<(), DatasetError> {
     let n = opts.tasks;
-    let chunks = ds.chunks().len() as u64;
     if n == 0 || n > chunks {
         return Err(DatasetError(format!(
             "--tasks {n} is not allowed: {} has {chunks} chunks, so give 1 to {chunks} tasks \
              (a smaller --chunk-jobs, when the dataset is made, gives more chunks)",
-            ds.dir.display()
-        ))
-        .into());
+            dir.display()
+        )));
     }
     if n > MAX_ARRAY_SIZE {
         return Err(DatasetError(format!(
             "--tasks {n} is not allowed: SLURM's default MaxArraySize is {MAX_ARRAY_SIZE} (array \
              indices 0-1000), and clusters often set less; give at most {MAX_ARRAY_SIZE} tasks (each \
              runs several chunks)"
-        ))
-        .into());
+        )));
     }
     if opts.cpus_per_task == 0 || opts.max_parallel == Some(0) {
         return Err(DatasetError(
             "--cpus-per-task and --max-parallel must be 1 or more".to_string(),
-        )
-        .into());
+        ));
     }
+    if let Some(t) = &opts.time {
+        check_time(t)?;
+    }
+    Ok(())
+}
+
+/// A `--time` SLURM accepts and that leaves room for the signal lead; its seconds.
+fn check_time(t: &str) -> Result<u64, DatasetError> {
+    let secs = parse_slurm_time(t).ok_or_else(|| {
+        DatasetError(format!(
+            "--time {t:?} is not allowed: give SLURM's format, minutes, MM:SS, HH:MM:SS or \
+             D-HH[:MM[:SS]], e.g. 2:00:00"
+        ))
+    })?;
+    if secs <= SIGNAL_LEAD_S + GRACE.as_secs() {
+        return Err(DatasetError(format!(
+            "--time {t} is not allowed: the tasks are warned {SIGNAL_LEAD_S} s before their time \
+             limit; give more than {} s",
+            SIGNAL_LEAD_S + GRACE.as_secs()
+        )));
+    }
+    Ok(secs)
+}
+
+/// Checks the shard count, records it in the manifest and writes `DIR/lifsweep.sbatch`;
+/// returns its path and the time limit it sets.
+pub fn write_sbatch(ds: &mut Dataset, opts: &SlurmOptions) -> anyhow::Result<PathBuf> {
+    check_options(&ds.dir, ds.chunks().len() as u64, opts)?;
     let text = sbatch_script(ds, opts)?;
     let path = ds.dir.join("lifsweep.sbatch");
     if let Ok(old) = std::fs::read_to_string(&path)
@@ -219,7 +231,7 @@ pub fn write_sbatch(ds: &mut Dataset, opts: &SlurmOptions) -> anyhow::Result<Pat
     {
         return Err(crate::output::OutputExists { path }.into());
     }
-    ds.set_shards(n)?;
+    ds.set_shards(opts.tasks)?;
     let tmp = crate::output::new_file(&ds.tmp_dir(), "lifsweep.sbatch.", ".tmp", 0o777)?;
     write_synced(tmp.as_file(), text.as_bytes())?;
     tmp.persist(&path)?;

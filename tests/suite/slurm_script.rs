@@ -115,11 +115,12 @@ fn slurm_refuses_more_tasks_than_a_default_array_allows() {
         2,
     );
     assert!(err.contains("MaxArraySize is 1001"), "{err}");
-    assert!(!ds.join("lifsweep.sbatch").exists());
+    assert!(!ds.exists(), "a refused slurm made the directory");
     stdout_of(
         lifsweep()
-            .args(["slurm", "--tasks", "1001", "--dataset"])
-            .arg(&ds),
+            .args(["slurm", "--tasks", "1001", "--chunk-jobs", "1", "--dataset"])
+            .arg(&ds)
+            .arg(&spec),
     );
     let script = std::fs::read_to_string(ds.join("lifsweep.sbatch")).unwrap();
     assert!(script.contains("#SBATCH --array=0-1000\n"), "{script}");
