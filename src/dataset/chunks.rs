@@ -65,12 +65,15 @@ impl Chunks {
         }
     }
 
+    /// Jobs in chunk `c`.
+    pub fn jobs_in(&self, c: usize) -> u64 {
+        let r = self.range(c);
+        r.end - r.start
+    }
+
     /// Jobs of the biggest chunk.
     pub fn biggest(&self) -> u64 {
-        (0..self.len())
-            .map(|c| self.range(c).end - self.range(c).start)
-            .max()
-            .unwrap_or(0)
+        (0..self.len()).map(|c| self.jobs_in(c)).max().unwrap_or(0)
     }
 
     /// From recorded boundaries; `None` unless they start at 0, increase and stay below `jobs`.

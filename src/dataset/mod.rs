@@ -202,10 +202,14 @@ impl Dataset {
             return Ok(());
         }
         self.manifest.shards = Some(shards);
-        let tmp = new_file(&self.tmp_dir(), "lifsweep.toml.", ".tmp", 0o666)?;
-        write_synced(tmp.as_file(), self.manifest.to_toml().as_bytes())?;
-        tmp.persist(self.dir.join(MANIFEST))?;
-        sync_dir(&self.dir)?;
+        let text = self.manifest.to_toml();
+        install_file(
+            &self.tmp_dir(),
+            &self.dir.join(MANIFEST),
+            text.as_bytes(),
+            0o666,
+            true,
+        )?;
         Ok(())
     }
 }
@@ -264,26 +268,46 @@ fn create(dir: &Path, spec: &Spec, chunk_jobs: Option<u64>) -> Result<(), Datase
         chunks,
         shards: None,
     };
-    let tmp =
-        new_file(&dir.join("tmp"), "lifsweep.toml.", ".tmp", 0o666).map_err(|e| io("tmp", e))?;
-    write_synced(tmp.as_file(), manifest.to_toml().as_bytes()).map_err(|e| io(MANIFEST, e))?;
-    match tmp.persist_noclobber(dir.join(MANIFEST)) {
-        Ok(_) => {}
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io(MANIFEST, e.error)),
-    }
-    sync_dir(dir).map_err(|e| io(MANIFEST, e))
+    // Never replaces: a manifest another process linked first stands, and is opened.
+    let text = manifest.to_toml();
+    install_file(
+        &dir.join("tmp"),
+        &dir.join(MANIFEST),
+        text.as_bytes(),
+        0o666,
+        false,
+    )
+    .map_err(|e| io(MANIFEST, e))?;
+    Ok(())
 }
 
-/// Writes `bytes` to `file` and waits until they are on disk.
-pub(crate) fn write_synced(mut file: &File, bytes: &[u8]) -> std::io::Result<()> {
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// Makes the names in `dir` durable (after a rename into it).
-pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    File::open(dir)?.sync_all()
+/// Puts `bytes` at `target` in one step, so that a reader sees the old file or the new one,
+/// never a part: written to a new file in `tmp_dir` (permission bits `mode` less the umask),
+/// fsynced, renamed over `target` (with `replace`; else linked only where nothing stands, and
+/// `Ok(false)` when something already did), and `target`'s directory fsynced.
+pub(crate) fn install_file(
+    tmp_dir: &Path,
+    target: &Path,
+    bytes: &[u8],
+    mode: u32,
+    replace: bool,
+) -> std::io::Result<bool> {
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let mut tmp = new_file(tmp_dir, &format!("{name}."), ".tmp", mode)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    let placed = if replace {
+        tmp.persist(target).map_err(|e| e.error)?;
+        true
+    } else {
+        match tmp.persist_noclobber(target) {
+            Ok(_) => true,
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(e) => return Err(e.error),
+        }
+    };
+    File::open(target.parent().unwrap_or(Path::new(".")))?.sync_all()?;
+    Ok(placed)
 }
 
 /// Where two spec texts first differ, for messages.

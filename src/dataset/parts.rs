@@ -13,10 +13,10 @@ use anyhow::Context;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::manifest::schema_fingerprint;
-use super::{Dataset, sync_dir, write_synced};
+use super::{Dataset, install_file};
 use crate::engine::JobResult;
 use crate::job::Job;
-use crate::output::{ResultWriter, RowSink, metadata, new_file};
+use crate::output::{ResultWriter, RowSink, metadata};
 
 /// The key-value metadata of chunk `c`'s part: a result file's, plus the chunk and its jobs.
 pub fn part_metadata(ds: &Dataset, c: usize) -> Vec<(String, String)> {
@@ -61,8 +61,7 @@ pub fn check_part(ds: &Dataset, c: usize, path: &Path) -> Result<(), String> {
             None => return Err(format!("it has no {key}")),
         }
     }
-    let rows = ds.chunks().range(c);
-    let expect = rows.end - rows.start;
+    let expect = ds.chunks().jobs_in(c);
     if meta.num_rows() as u64 != expect {
         return Err(format!(
             "it has {} rows, chunk {c} has {expect} jobs",
@@ -99,17 +98,10 @@ impl PartWriter {
     }
 
     fn commit(&self, c: usize, bytes: &[u8]) -> anyhow::Result<()> {
-        let name = self.ds.part_name(c);
-        let prefix = format!("{}.", name.trim_end_matches(".parquet"));
-        let tmp = new_file(&self.ds.tmp_dir(), &prefix, ".tmp", 0o666)
-            .with_context(|| format!("cannot create a file in {}", self.ds.tmp_dir().display()))?;
-        write_synced(tmp.as_file(), bytes)
-            .with_context(|| format!("writing {}", tmp.path().display()))?;
-        let target: PathBuf = self.ds.parts_dir().join(&name);
+        let target = self.ds.parts_dir().join(self.ds.part_name(c));
         // Replaces a part another process finished meanwhile: the bytes are the same.
-        tmp.persist(&target)
-            .with_context(|| format!("renaming a finished part to {}", target.display()))?;
-        sync_dir(&self.ds.parts_dir())?;
+        install_file(&self.ds.tmp_dir(), &target, bytes, 0o666, true)
+            .with_context(|| format!("writing the finished part {}", target.display()))?;
         Ok(())
     }
 }

@@ -207,10 +207,7 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
     } else {
         ds.chunk_costs()
     };
-    let pending_jobs: u64 = pending
-        .iter()
-        .map(|&c| ds.chunks().range(c).end - ds.chunks().range(c).start)
-        .sum();
+    let pending_jobs: u64 = pending.iter().map(|&c| ds.chunks().jobs_in(c)).sum();
     let pending_steps: u64 = pending.iter().map(|&c| costs[c].1).sum();
 
     let ds = Arc::new(ds);
@@ -272,10 +269,7 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
         share_chunks: share.len(),
         sweep_done: found.done_count() + written.len(),
         sweep_chunks: ds.chunks().len(),
-        jobs: written
-            .iter()
-            .map(|&c| ds.chunks().range(c).end - ds.chunks().range(c).start)
-            .sum(),
+        jobs: written.iter().map(|&c| ds.chunks().jobs_in(c)).sum(),
         neuron_steps: counters
             .neuron_steps
             .load(std::sync::atomic::Ordering::Relaxed),

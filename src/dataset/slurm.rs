@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Dataset, DatasetError, sync_dir, write_synced};
+use super::{Dataset, DatasetError, install_file};
 use crate::plan::Plan;
 use crate::stop::GRACE;
 
@@ -232,10 +232,7 @@ pub fn write_sbatch(ds: &mut Dataset, opts: &SlurmOptions) -> anyhow::Result<Pat
         return Err(crate::output::OutputExists { path }.into());
     }
     ds.set_shards(opts.tasks)?;
-    let tmp = crate::output::new_file(&ds.tmp_dir(), "lifsweep.sbatch.", ".tmp", 0o777)?;
-    write_synced(tmp.as_file(), text.as_bytes())?;
-    tmp.persist(&path)?;
-    sync_dir(&ds.dir)?;
+    install_file(&ds.tmp_dir(), &path, text.as_bytes(), 0o777, true)?;
     Ok(path)
 }
 

@@ -45,8 +45,7 @@ impl Status {
         };
         for (c, (secs, steps)) in costs.iter().enumerate() {
             if st.scan.done[c] {
-                let r = ds.chunks().range(c);
-                st.done_jobs += r.end - r.start;
+                st.done_jobs += ds.chunks().jobs_in(c);
                 st.done_neuron_steps += steps;
             } else {
                 st.seconds_left += secs;
