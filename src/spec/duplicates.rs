@@ -24,83 +24,105 @@ const REPLICATES: &str = "identical jobs have identical parameters, seeds and ro
                           not independent replicates; for replicates add a seed axis, e.g. \
                           seed = [1, 2, 3]";
 
+/// Per key (shared keys, then the model's), the block's values as sorted identities, duplicates
+/// kept (scalars as one-value lists).
+fn sorted_values(b: &Block) -> Vec<(Key, Vec<u64>)> {
+    Key::SHARED
+        .into_iter()
+        .chain(b.model.params().iter().map(|p| Key::Input(p.param)))
+        .map(|k| {
+            let mut v: Vec<u64> = b.values(k).into_iter().map(identity).collect();
+            v.sort_unstable();
+            (k, v)
+        })
+        .collect()
+}
+
 /// Warnings about jobs that come out identical: an axis with a value twice, or blocks that
 /// share jobs.
 pub(super) fn duplicate_warnings(blocks: &[Block]) -> Vec<String> {
     let mut out = Vec::new();
-    for b in blocks {
-        for axis in &b.axes {
-            let mut seen = HashMap::new();
-            if let Some(v) = axis
-                .values
-                .iter()
-                .find(|v| seen.insert(identity(**v), ()).is_some())
-            {
-                out.push(format!(
-                    "line {}: {}: {} takes the value {v} more than once; {REPLICATES}",
-                    axis.line,
-                    b.label(),
-                    axis.key.name()
-                ));
-            }
-        }
-    }
-    // Per block and key, the sorted set of values (scalars as one-value sets). Computed per
-    // block when needed, so that a spec of 100,000 blocks holds a hash per block, not the sets.
-    let sets = |b: &Block| -> Vec<Vec<u64>> {
-        Key::SHARED
+    let pairwise = blocks.len() <= PAIRWISE_BLOCKS;
+    // Per block, the sorted sets of its values (kept only for the pairwise check: a spec of
+    // 100,000 blocks holds a hash per block) and a hash of them for the repeat check.
+    let mut all: Vec<Vec<Vec<u64>>> = Vec::new();
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
+    let sets_of = |b: &Block| -> Vec<Vec<u64>> {
+        sorted_values(b)
             .into_iter()
-            .chain(b.model.params().iter().map(|p| Key::Input(p.param)))
-            .map(|k| {
-                let mut v: Vec<u64> = b.values(k).into_iter().map(identity).collect();
-                v.sort_unstable();
+            .map(|(_, mut v)| {
                 v.dedup();
                 v
             })
             .collect()
     };
-    let hash = |b: &Block| {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (b.model, sets(b)).hash(&mut h);
-        h.finish()
-    };
-    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
-    let pairwise = blocks.len() <= PAIRWISE_BLOCKS;
-    let all: Vec<Vec<Vec<u64>>> = if pairwise {
-        blocks.iter().map(sets).collect()
-    } else {
-        Vec::new()
-    };
     for (i, b) in blocks.iter().enumerate() {
-        let same = by_hash.entry(hash(b)).or_default();
-        if let Some(&j) = same
-            .iter()
-            .find(|&&j| blocks[j].model == b.model && sets(&blocks[j]) == sets(b))
-        {
+        let mut sets = Vec::new();
+        for (key, sorted) in sorted_values(b) {
+            if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+                let axis = b
+                    .axes
+                    .iter()
+                    .find(|a| a.key == key)
+                    .expect("a list is an axis");
+                let v = axis
+                    .values
+                    .iter()
+                    .find(|v| identity(**v) == w[0])
+                    .expect("the value");
+                out.push(format!(
+                    "line {}: {}: {} takes the value {v} more than once; {REPLICATES}",
+                    axis.line,
+                    b.label(),
+                    key.name()
+                ));
+            }
+            let mut set = sorted;
+            set.dedup();
+            sets.push(set);
+        }
+        let hash = sets.iter().fold(crate::rng::mix(b.model as u64), |h, set| {
+            set.iter()
+                .fold(crate::rng::mix(h ^ set.len() as u64), |h, &v| {
+                    crate::rng::mix(h ^ v)
+                })
+        });
+        let same = by_hash.entry(hash).or_default();
+        let repeat = same.iter().copied().find(|&j| {
+            blocks[j].model == b.model
+                && if pairwise {
+                    all[j] == sets
+                } else {
+                    sets_of(&blocks[j]) == sets
+                }
+        });
+        if let Some(j) = repeat {
             out.push(format!(
                 "{} repeats {} (the same jobs again); {REPLICATES}",
                 b.label(),
                 blocks[j].label()
             ));
-            continue;
-        }
-        same.push(i);
-        if !pairwise {
-            continue;
-        }
-        for (j, other) in blocks[..i].iter().enumerate() {
-            let overlap = |x: &Vec<u64>, y: &Vec<u64>| x.iter().any(|v| y.binary_search(v).is_ok());
-            let shared = other.model == b.model
-                && all[i] != all[j]
-                && all[i].iter().zip(&all[j]).all(|(x, y)| overlap(x, y));
-            if shared {
-                out.push(format!(
-                    "{} and {} share jobs (every key has a value in common); {REPLICATES}",
-                    other.label(),
-                    b.label()
-                ));
+        } else {
+            same.push(i);
+            if pairwise {
+                let overlap =
+                    |x: &Vec<u64>, y: &Vec<u64>| x.iter().any(|v| y.binary_search(v).is_ok());
+                for (j, other) in blocks[..i].iter().enumerate() {
+                    let shared = other.model == b.model
+                        && all[j] != sets
+                        && sets.iter().zip(&all[j]).all(|(x, y)| overlap(x, y));
+                    if shared {
+                        out.push(format!(
+                            "{} and {} share jobs (every key has a value in common); {REPLICATES}",
+                            other.label(),
+                            b.label()
+                        ));
+                    }
+                }
             }
+        }
+        if pairwise {
+            all.push(sets);
         }
     }
     out
