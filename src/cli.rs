@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::dataset::{self, DatasetError, DatasetRun, Shard, SlurmOptions, Status};
 use crate::output::{BadOutput, OutputExists, ProgressMode};
 use crate::plan::Plan;
-use crate::resources::{NotEnoughMemory, available_cores, check_memory};
+use crate::resources::{NotEnoughMemory, available_cores};
 use crate::run::{RunOptions, run};
 use crate::spec::{Spec, SpecError};
 use crate::stop::{GRACE, Interrupted, SignalGuard, Stop};
@@ -341,14 +341,12 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
     let progress = ProgressMode::detect(a.quiet);
     let Some(dir) = a.dataset else {
         let spec = spec.unwrap_or_else(Spec::default_sweep);
-        let plan = Plan::new(&spec, threads);
         if !a.quiet {
             print_warnings(&spec);
-            for w in plan.warnings() {
+            for w in Plan::new(&spec, threads).warnings() {
                 eprintln!("warning: {w}");
             }
         }
-        check_memory(plan.peak_bytes(None))?;
         let out = a.out.unwrap_or_else(|| PathBuf::from("results.parquet"));
         let summary = run(
             &spec,

@@ -54,6 +54,7 @@ impl std::fmt::Display for Summary {
 /// Runs every job of `spec` and writes the result file.
 pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
     let start = Instant::now();
+    crate::resources::check_memory(crate::plan::Plan::new(spec, opts.threads).peak_bytes(None))?;
     let (output, file) = AtomicOutput::create(&opts.out, opts.force)?;
     if let Some(w) = output.leftovers_warning()
         && opts.progress != ProgressMode::Quiet
@@ -61,10 +62,7 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         eprintln!("warning: {w}");
     }
     let grid = Grid::new(spec);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .context("cannot start the worker threads")?;
+    let pool = engine::thread_pool(opts.threads).context("cannot start the worker threads")?;
     let counters = Arc::new(Counters::default());
     let neuron_steps = spec
         .blocks

@@ -211,10 +211,7 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
     let pending_steps: u64 = pending.iter().map(|&c| costs[c].1).sum();
 
     let ds = Arc::new(ds);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .context("cannot start the worker threads")?;
+    let pool = engine::thread_pool(opts.threads).context("cannot start the worker threads")?;
     let counters = Arc::new(Counters::default());
     let parts = Arc::new(AtomicU64::new(0));
     let progress = Progress::start(

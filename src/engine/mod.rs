@@ -43,6 +43,11 @@ const BATCHES_PER_THREAD: usize = 32;
 /// million jobs; 512 per thread cost 7% there).
 const JOBS_PER_THREAD: usize = 1024;
 
+/// The worker threads of a run.
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build()
+}
+
 /// Work done so far, for progress reports (updated by the worker threads).
 #[derive(Debug, Default)]
 pub struct Counters {
