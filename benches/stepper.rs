@@ -71,8 +71,8 @@ fn membrane(c: &mut Criterion) {
         let mut m = Membrane::default();
         let mut current_na = Vec::new();
         for job in grid.jobs() {
-            m.push(&job, 1);
-            current_na.push(job.input.get(lifsweep::input::ModelParam::Mu).unwrap());
+            m.push(&job.neuron, job.sim.dt_ms, job.sim.integrator, 1);
+            current_na.push(job.input.get(lifsweep::input::MU).unwrap());
         }
         let mut drives = vec![0.0; LANES];
         m.drives(&current_na, &mut drives);

@@ -1,8 +1,5 @@
-//! The command line (DESIGN.md): `run`, `status`, `merge`, `slurm`, `plan`, `trace`. Parses
-//! arguments into the library's calls and maps errors to exit codes: 2 for a bad command line,
-//! spec or dataset directory, 1 for a failed run, 75 for a dataset run stopped by a signal with
-//! work left, 128 + the signal for a single-file run stopped by one, 3 from `status` when work
-//! remains.
+//! The command line (docs/DESIGN.md): `run`, `status`, `merge`, `slurm`, `plan`, `trace`. Parses
+//! arguments into the library's calls; exit statuses come from [`crate::exit`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,20 +8,15 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::dataset::{self, DatasetError, DatasetRun, Shard, SlurmOptions, Status};
-use crate::output::{BadOutput, OutputExists, ProgressMode};
+use crate::dataset::{self, DatasetRun, Shard, SlurmOptions, Status};
+use crate::exit;
+use crate::output::ProgressMode;
 use crate::plan::Plan;
-use crate::resources::{NotEnoughMemory, available_cores};
+use crate::resources::available_cores;
 use crate::run::{RunOptions, run};
-use crate::spec::{Spec, SpecError};
-use crate::stop::{GRACE, Interrupted, SignalGuard, Stop};
+use crate::spec::Spec;
+use crate::stop::{GRACE, SignalGuard, Stop};
 use crate::trace;
-
-/// Exit status of a dataset run stopped with work left in its share (EX_TEMPFAIL: run it again).
-pub const EXIT_STOPPED: u8 = 75;
-
-/// Exit status of `status` when work remains.
-pub const EXIT_WORK_LEFT: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -191,16 +183,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {}", message(&e));
-            if let Some(i) = e.downcast_ref::<Interrupted>() {
-                return ExitCode::from(128 + i.signal.unwrap_or(2).clamp(1, 127) as u8);
-            }
-            let usage = e.is::<SpecError>()
-                || e.is::<UsageError>()
-                || e.is::<OutputExists>()
-                || e.is::<BadOutput>()
-                || e.is::<DatasetError>()
-                || e.is::<NotEnoughMemory>();
-            ExitCode::from(if usage { 2 } else { 1 })
+            ExitCode::from(exit::code(&e))
         }
     }
 }
@@ -239,7 +222,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             } else {
                 print_out(&status)?;
             }
-            return Ok(if status.complete() { 0 } else { EXIT_WORK_LEFT });
+            return Ok(if status.complete() {
+                0
+            } else {
+                exit::WORK_LEFT
+            });
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -392,12 +379,12 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
             summary.dir.join("parts").display()
         )
     })?;
-    Ok(if summary.complete() { 0 } else { EXIT_STOPPED })
+    Ok(if summary.complete() { 0 } else { exit::STOPPED })
 }
 
 /// The spec of `plan`: a file, or the compiled-in default sweep. (`run` and `slurm` read theirs
 /// themselves: there a dataset's own spec stands in for a missing one.)
-fn load_spec(path: Option<&Path>) -> Result<Spec, SpecError> {
+fn load_spec(path: Option<&Path>) -> Result<Spec, crate::spec::SpecError> {
     match path {
         Some(p) => Spec::from_file(p),
         None => Ok(Spec::default_sweep()),

@@ -50,7 +50,7 @@ impl Grid {
         let mut rest = id - self.offsets[b];
         for axis in block.axes.iter().rev() {
             let n = axis.values.len() as u64;
-            job.set(axis.key, axis.values[(rest % n) as usize]);
+            axis.key.set(&mut job, axis.values[(rest % n) as usize]);
             rest /= n;
         }
         job

@@ -1,36 +1,11 @@
-//! One point of the sweep grid: every parameter a simulation needs, and the keys that name them.
+//! One point of the sweep grid: every parameter a simulation needs.
 //!
-//! The same names serve the TOML spec, the Parquet columns and the error messages, so they are
-//! defined once here ([`Key`]); the model-specific input parameters live in [`crate::input`].
+//! The spec's key vocabulary (which names set which field) lives in [`crate::spec::Key`]; the
+//! input parameters in [`crate::input`].
 
-use crate::input::{Model, ModelParam, ModelParams};
-use crate::neuron::Integrator;
+use crate::input::{JobView, MU, Model, ModelParams};
+use crate::neuron::{Integrator, NeuronParams};
 use crate::rng;
-
-/// Membrane parameters of the leaky integrate-and-fire neuron (MODEL.md).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NeuronParams {
-    pub tau_m_ms: f64,
-    pub e_l_mv: f64,
-    pub r_mohm: f64,
-    pub v_th_mv: f64,
-    pub v_reset_mv: f64,
-    pub t_ref_ms: f64,
-}
-
-impl Default for NeuronParams {
-    /// MODEL.md's defaults (the worked example's), with no refractory period.
-    fn default() -> Self {
-        NeuronParams {
-            tau_m_ms: 10.0,
-            e_l_mv: -65.0,
-            r_mohm: 10.0,
-            v_th_mv: -50.0,
-            v_reset_mv: -65.0,
-            t_ref_ms: 0.0,
-        }
-    }
-}
 
 /// How a job is simulated: time step, length, population and master seed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,19 +32,25 @@ impl Default for SimParams {
     }
 }
 
-/// Most neurons one job may have (a job's neurons are reduced together: 8 bytes each).
-pub const MAX_NEURONS: u64 = 1_000_000_000_000;
-
-/// What `neurons` takes (the text of [`MAX_NEURONS`]).
-pub const NEURONS_ALLOWED: &str = "a whole number from 1 to 1000000000000 (1e12)";
-
-/// What `seed` takes.
-pub const SEED_ALLOWED: &str = "a whole number from 0 to 18446744073709551615 (2^64 - 1)";
-
 /// A number of whole steps of `dt_ms` in `ms` (the spec guarantees it is whole).
 pub fn steps_in(ms: f64, dt_ms: f64) -> u64 {
     (ms / dt_ms).round() as u64
 }
+
+/// A job's value of one parameter.
+pub type Field = fn(&Job) -> f64;
+
+/// The seed codes of the neuron's parameters and `dt_ms`, with each one's value (see
+/// [`crate::rng`]'s seed derivation; `mu_na` is 8, the input parts' codes are theirs).
+pub const NEURON_CODES: [(u64, Field); 7] = [
+    (1, |j| j.neuron.tau_m_ms),
+    (2, |j| j.neuron.e_l_mv),
+    (3, |j| j.neuron.r_mohm),
+    (4, |j| j.neuron.v_th_mv),
+    (5, |j| j.neuron.v_reset_mv),
+    (6, |j| j.neuron.t_ref_ms),
+    (7, |j| j.sim.dt_ms),
+];
 
 /// One job: a population of `sim.neurons` identical, independently driven neurons.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,255 +66,11 @@ pub struct Job {
 }
 
 impl Job {
-    /// Steps simulated in all: `duration / dt`.
-    pub fn n_steps(&self) -> u64 {
-        steps_in(self.sim.duration_ms, self.sim.dt_ms)
-    }
-
-    /// Steps simulated before counting starts: `warmup / dt`.
-    pub fn warmup_steps(&self) -> u64 {
-        steps_in(self.sim.warmup_ms, self.sim.dt_ms)
-    }
-
-    /// Steps held at reset after a spike: `round(t_ref / dt)` (MODEL.md).
-    pub fn refractory_steps(&self) -> u32 {
-        (self.neuron.t_ref_ms / self.sim.dt_ms).round() as u32
-    }
-
-    /// Neuron-steps of work: `neurons * n_steps`.
-    pub fn neuron_steps(&self) -> u64 {
-        self.sim.neurons.saturating_mul(self.n_steps())
-    }
-
-    /// The job's own seed, derived from the master seed and the job's parameters
-    /// (see [`rng::job_seed`]); never from its position in the grid.
-    pub fn seed(&self) -> u64 {
-        rng::job_seed(self)
-    }
-
-    /// Sets one parameter by key (the spec has validated the value for the key).
-    pub fn set(&mut self, key: Key, value: KeyValue) {
-        let real = || value.real();
-        match key {
-            Key::Input(p) => self.input.set(p, Some(real())),
-            Key::TauM => self.neuron.tau_m_ms = real(),
-            Key::EL => self.neuron.e_l_mv = real(),
-            Key::R => self.neuron.r_mohm = real(),
-            Key::VTh => self.neuron.v_th_mv = real(),
-            Key::VReset => self.neuron.v_reset_mv = real(),
-            Key::TRef => self.neuron.t_ref_ms = real(),
-            Key::Dt => self.sim.dt_ms = real(),
-            Key::Duration => self.sim.duration_ms = real(),
-            Key::Warmup => self.sim.warmup_ms = real(),
-            Key::Integrator => {
-                let KeyValue::Integrator(i) = value else {
-                    unreachable!("the spec gives integrator as a name")
-                };
-                self.sim.integrator = i;
-            }
-            Key::Neurons | Key::Seed => {
-                let KeyValue::Count(n) = value else {
-                    unreachable!("the spec gives {} as an integer", key.name())
-                };
-                if key == Key::Neurons {
-                    self.sim.neurons = n;
-                } else {
-                    self.sim.seed = n;
-                }
-            }
-        }
-    }
-}
-
-/// A value of a spec key: real numbers for physical quantities, counts for `neurons` and `seed`,
-/// a name for `integrator`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum KeyValue {
-    Real(f64),
-    Count(u64),
-    Integrator(Integrator),
-}
-
-impl KeyValue {
-    /// The value as a number (NaN for a name).
-    pub fn real(self) -> f64 {
-        match self {
-            KeyValue::Real(x) => x,
-            KeyValue::Count(n) => n as f64,
-            KeyValue::Integrator(_) => f64::NAN,
-        }
-    }
-}
-
-impl std::fmt::Display for KeyValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KeyValue::Real(x) => write!(f, "{x}"),
-            KeyValue::Count(n) => write!(f, "{n}"),
-            KeyValue::Integrator(i) => write!(f, "\"{}\"", i.name()),
-        }
-    }
-}
-
-/// What kind of value a key takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ValueKind {
-    Real,
-    Count,
-    Name,
-}
-
-/// Which table of the spec a key belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
-    Neuron,
-    Simulation,
-    Input,
-}
-
-/// Every sweepable key of the spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Key {
-    Input(ModelParam),
-    TauM,
-    EL,
-    R,
-    VTh,
-    VReset,
-    TRef,
-    Dt,
-    Duration,
-    Warmup,
-    Neurons,
-    Seed,
-    Integrator,
-}
-
-impl Key {
-    /// The `[neuron]` and `[simulation]` keys, in the order of the output columns.
-    pub const SHARED: [Key; 12] = [
-        Key::TauM,
-        Key::EL,
-        Key::R,
-        Key::VTh,
-        Key::VReset,
-        Key::TRef,
-        Key::Dt,
-        Key::Duration,
-        Key::Warmup,
-        Key::Integrator,
-        Key::Neurons,
-        Key::Seed,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Key::Input(p) => p.key(),
-            Key::TauM => "tau_m_ms",
-            Key::EL => "e_l_mv",
-            Key::R => "r_mohm",
-            Key::VTh => "v_th_mv",
-            Key::VReset => "v_reset_mv",
-            Key::TRef => "t_ref_ms",
-            Key::Dt => "dt_ms",
-            Key::Duration => "duration_ms",
-            Key::Warmup => "warmup_ms",
-            Key::Neurons => "neurons",
-            Key::Seed => "seed",
-            Key::Integrator => "integrator",
-        }
-    }
-
-    pub fn section(self) -> Section {
-        match self {
-            Key::Input(_) => Section::Input,
-            Key::TauM | Key::EL | Key::R | Key::VTh | Key::VReset | Key::TRef => Section::Neuron,
-            _ => Section::Simulation,
-        }
-    }
-
-    /// Looks a key up by its spec name (input parameters of every model included).
-    pub fn from_name(name: &str) -> Option<Key> {
-        Key::SHARED
-            .into_iter()
-            .chain(ModelParam::ALL.into_iter().map(Key::Input))
-            .find(|k| k.name() == name)
-    }
-
-    /// What kind of value the key takes.
-    pub fn kind(self) -> ValueKind {
-        match self {
-            Key::Neurons | Key::Seed => ValueKind::Count,
-            Key::Integrator => ValueKind::Name,
-            _ => ValueKind::Real,
-        }
-    }
-
-    /// Checks one value on its own; on failure returns what is allowed.
-    /// The whole numbers a count key takes, both ends included.
-    pub fn count_range(self) -> (u64, u64) {
-        match self {
-            Key::Neurons => (1, MAX_NEURONS),
-            _ => (0, u64::MAX),
-        }
-    }
-
-    pub fn check(self, value: KeyValue) -> Result<(), &'static str> {
-        let ok = match (self, value) {
-            (Key::Input(p), KeyValue::Real(x)) => return p.check(x),
-            (Key::Neurons | Key::Seed, KeyValue::Count(n)) => {
-                let (lo, hi) = self.count_range();
-                (lo..=hi).contains(&n)
-            }
-            (Key::Integrator, KeyValue::Integrator(_)) => true,
-            (Key::TauM | Key::R | Key::Dt | Key::Duration, KeyValue::Real(x)) => {
-                x.is_finite() && x > 0.0
-            }
-            (Key::TRef | Key::Warmup, KeyValue::Real(x)) => x.is_finite() && x >= 0.0,
-            (Key::EL | Key::VTh | Key::VReset, KeyValue::Real(x)) => x.is_finite(),
-            _ => false,
-        };
-        if ok {
-            return Ok(());
-        }
-        Err(match self {
-            Key::Input(_) => unreachable!("input parameters are checked by ModelParam::check"),
-            Key::Neurons => NEURONS_ALLOWED,
-            Key::Seed => SEED_ALLOWED,
-            Key::Integrator => "\"euler\" or \"exact\"",
-            Key::TauM | Key::R | Key::Dt | Key::Duration => "a finite number > 0",
-            Key::TRef | Key::Warmup => "a finite number >= 0",
-            Key::EL | Key::VTh | Key::VReset => "a finite number",
-        })
-    }
-
-    /// The key's value in a job (`None` where the job's model has no such parameter).
-    pub fn get(self, job: &Job) -> Option<KeyValue> {
-        let real = |x: f64| Some(KeyValue::Real(x));
-        match self {
-            Key::Input(p) => job.input.get(p).map(KeyValue::Real),
-            Key::TauM => real(job.neuron.tau_m_ms),
-            Key::EL => real(job.neuron.e_l_mv),
-            Key::R => real(job.neuron.r_mohm),
-            Key::VTh => real(job.neuron.v_th_mv),
-            Key::VReset => real(job.neuron.v_reset_mv),
-            Key::TRef => real(job.neuron.t_ref_ms),
-            Key::Dt => real(job.sim.dt_ms),
-            Key::Duration => real(job.sim.duration_ms),
-            Key::Warmup => real(job.sim.warmup_ms),
-            Key::Neurons => Some(KeyValue::Count(job.sim.neurons)),
-            Key::Seed => Some(KeyValue::Count(job.sim.seed)),
-            Key::Integrator => Some(KeyValue::Integrator(job.sim.integrator)),
-        }
-    }
-}
-
-impl Job {
-    /// A job of `model` with MODEL.md's defaults and the model's parameter defaults.
+    /// A job of `model` with the documented defaults and the model's parameter defaults.
     pub fn new(model: Model) -> Job {
         let mut input = ModelParams::default();
-        for spec in model.params() {
-            input.set(spec.param, spec.default);
+        for (param, default) in model.params() {
+            input.set(param, default);
         }
         Job {
             id: 0,
@@ -344,4 +81,141 @@ impl Job {
             sim: SimParams::default(),
         }
     }
+
+    /// Steps simulated in all: `duration / dt`.
+    pub fn n_steps(&self) -> u64 {
+        steps_in(self.sim.duration_ms, self.sim.dt_ms)
+    }
+
+    /// Steps simulated before counting starts: `warmup / dt`.
+    pub fn warmup_steps(&self) -> u64 {
+        steps_in(self.sim.warmup_ms, self.sim.dt_ms)
+    }
+
+    /// Steps held at reset after a spike ([`NeuronParams::refractory_steps`]).
+    pub fn refractory_steps(&self) -> u32 {
+        self.neuron.refractory_steps(self.sim.dt_ms)
+    }
+
+    /// The counting window `[warmup, duration)` in seconds.
+    pub fn window_s(&self) -> f64 {
+        (self.n_steps() - self.warmup_steps()) as f64 * self.sim.dt_ms / 1000.0
+    }
+
+    /// Neuron-steps of work: `neurons * n_steps`.
+    pub fn neuron_steps(&self) -> u64 {
+        self.sim.neurons.saturating_mul(self.n_steps())
+    }
+
+    /// What the input parts see of the job.
+    pub fn view(&self) -> JobView<'_> {
+        JobView {
+            params: &self.input,
+            neuron: &self.neuron,
+            dt_ms: self.sim.dt_ms,
+            integrator: self.sim.integrator,
+        }
+    }
+
+    /// The job's own seed, derived from the master seed and the job's parameters, each by its
+    /// fixed seed code (see [`crate::rng`]); never from its position in the grid.
+    pub fn seed(&self) -> u64 {
+        // At most 8 + 2 per parameter of the registry: a fixed array, no allocation per job.
+        let mut words = [(0u64, 0u64); 8 + 2 * crate::input::N_PARAMS];
+        let mut n = 0;
+        let mut put = |code: u64, word: u64| {
+            words[n] = (code, word);
+            n += 1;
+        };
+        for (code, value) in NEURON_CODES {
+            put(code, rng::real_word(value(self)));
+        }
+        for part in self.model.parts() {
+            put(part.code, 0);
+        }
+        for (param, x) in self.input.iter() {
+            let def = param.def();
+            if param == MU || def.default != Some(x) {
+                put(def.code, rng::real_word(x));
+            }
+        }
+        let words = &mut words[..n];
+        words.sort_unstable_by_key(|&(code, _)| code);
+        rng::fold_seed(self.sim.seed, words.iter().copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{AMP, PERIOD, RATE, SIGMA, TAU_S, W};
+
+    #[test]
+    fn seed_ignores_population_size_and_length_but_not_parameters() {
+        let base = Job::new(Model::CONSTANT);
+        let mut more = base.clone();
+        more.sim.neurons = 7;
+        more.sim.duration_ms = 5.0;
+        more.sim.warmup_ms = 1.0;
+        more.sim.integrator = Integrator::Exact;
+        more.id = 99;
+        assert_eq!(base.seed(), more.seed());
+        let mut other = base.clone();
+        other.input.set(MU, Some(1e-300));
+        assert_ne!(base.seed(), other.seed());
+        let mut zero = base.clone();
+        zero.input.set(MU, Some(-0.0));
+        let mut pos = base.clone();
+        pos.input.set(MU, Some(0.0));
+        assert_eq!(zero.seed(), pos.seed());
+        let mut seed2 = base.clone();
+        seed2.sim.seed = 2;
+        assert_ne!(base.seed(), seed2.seed());
+        for (code, _) in NEURON_CODES {
+            let mut changed = base.clone();
+            match code {
+                1 => changed.neuron.tau_m_ms = 11.0,
+                2 => changed.neuron.e_l_mv = -64.0,
+                3 => changed.neuron.r_mohm = 11.0,
+                4 => changed.neuron.v_th_mv = -49.0,
+                5 => changed.neuron.v_reset_mv = -66.0,
+                6 => changed.neuron.t_ref_ms = 1.0,
+                _ => changed.sim.dt_ms = 0.05,
+            }
+            assert_ne!(base.seed(), changed.seed(), "code {code}");
+        }
+    }
+
+    /// Seeds of the four models of MODEL.md as seed derivation 3 gives them, pinned: a change
+    /// to the derivation, a code, or the registry (a new part in the unit tests' registry: the
+    /// example part is in it) that moved them would change every result.
+    #[test]
+    fn seeds_are_pinned_and_do_not_depend_on_the_registry() {
+        let job = |model: Model, params: &[(crate::input::Param, f64)]| {
+            let mut j = Job::new(model);
+            for &(p, x) in params {
+                j.input.set(p, Some(x));
+            }
+            j.seed()
+        };
+        let seeds = [
+            job(Model::CONSTANT, &[(MU, 1.5)]),
+            job(Model::SINE, &[(MU, 0.8), (AMP, 0.8), (PERIOD, 20.0)]),
+            job(Model::NOISE, &[(MU, 1.5), (SIGMA, 0.5)]),
+            job(Model::POISSON, &[(RATE, 8000.0), (W, 0.02), (TAU_S, 2.0)]),
+            job(
+                Model::SINE.with(Model::NOISE),
+                &[(MU, 0.8), (AMP, 0.8), (PERIOD, 20.0), (SIGMA, 0.5)],
+            ),
+        ];
+        assert_eq!(seeds, PINNED_SEEDS, "{seeds:#x?}");
+    }
+
+    const PINNED_SEEDS: [u64; 5] = [
+        16125998168311945242,
+        8752379706252439710,
+        2395557206040189135,
+        18115072612020204025,
+        16138192034521147512,
+    ];
 }

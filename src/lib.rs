@@ -30,6 +30,7 @@ pub mod alloc;
 pub mod cli;
 pub mod dataset;
 pub mod engine;
+pub mod exit;
 pub mod fastmath;
 pub mod grid;
 pub mod input;

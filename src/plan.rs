@@ -3,82 +3,58 @@
 
 use std::fmt;
 
-use crate::input::{Model, ModelParam};
-use crate::job::Key;
-use crate::spec::Spec;
+use crate::input::{Cost, Model, Param};
+use crate::job::Job;
+use crate::spec::{Key, Spec};
 
-// The cost model: a job takes `neuron-steps x ns_per_neuron_step + neurons x ns_per_neuron +
-// seconds_per_job` on one thread; a run takes the sum over threads plus `PROCESS_SECONDS`.
-// Measured on the 2-core AMD EPYC (Zen 4, AVX-512) machine, 2026-12-01, release build, one
-// thread, whole processes (best of 3), with `bash benches/plan_costs.sh`, which runs the shapes
-// that isolate each term: 25,600 neurons x 20,000 steps per model (steps), one job of 10^7
-// neurons and one step (neurons), a million one-neuron jobs of one step (jobs).
+// The cost model: a job takes `neuron-steps x ns_per_neuron_step + steps x ns_per_job_step +
+// neurons x ns_per_neuron + seconds_per_job` on one thread; a run takes the sum over threads
+// plus `PROCESS_SECONDS`. The terms are those of constant input ([`BASE`]) plus each input
+// part's (`Part::cost`, in the part's file). Measured on the 2-core AMD EPYC (Zen 4, AVX-512)
+// machine, release build, one thread, whole processes (best of 3), with
+// `bash benches/plan_costs.sh`, which runs the shapes that isolate each term: 25,600 neurons x
+// 20,000 steps per model (steps), one job of 10^7 neurons and one step (neurons), a million
+// one-neuron jobs of one step (jobs).
 
-/// Single-thread cost of one neuron-step (ns); for Poisson input it grows with the events per
-/// step (inversion of the count's distribution).
-pub fn ns_per_neuron_step(model: Model, events_per_step: f64) -> f64 {
-    match model {
-        Model::Constant => 0.12,
-        Model::Sine => 0.35,
-        Model::Noise => 1.1,
-        Model::Poisson => 0.85 + 0.45 * events_per_step,
-    }
-}
-
-/// Single-thread cost of one step of a job besides its neurons (ns): a sine job's current is
-/// computed once per job and step (1.6 ns per neuron-step for one-neuron jobs, 0.35 for big
-/// ones).
-pub fn ns_per_job_step(model: Model) -> f64 {
-    match model {
-        Model::Sine => 1.3,
-        _ => 0.0,
-    }
-}
-
-/// Single-thread cost of setting up one neuron (ns): its streams and lanes.
-pub fn ns_per_neuron(model: Model) -> f64 {
-    match model {
-        Model::Constant => 14.0,
-        Model::Sine => 15.0,
-        Model::Noise => 29.0,
-        Model::Poisson => 36.0,
-    }
-}
-
-/// Single-thread cost of one job besides its neurons (s): planning, seeds, statistics, the row,
-/// and the theory columns (the white-noise integrals of noise and Poisson input are most of it,
-/// 15 to 21 us a job depending on the regime).
-pub fn seconds_per_job(model: Model) -> f64 {
-    match model {
-        Model::Constant => 0.26e-6,
-        Model::Sine => 0.28e-6,
-        Model::Noise => 16.0e-6,
-        Model::Poisson => 18.0e-6,
-    }
-}
+/// The cost of a constant-input job: the membrane, statistics, planning, seed, row and the
+/// exact constant theory.
+pub const BASE: Cost = Cost {
+    ns_per_neuron_step: 0.12,
+    ns_per_neuron: 14.0,
+    seconds_per_job: 0.26e-6,
+    ..Cost::NONE
+};
 
 /// Start-up, spec, output file and exit of a run (s).
 pub const PROCESS_SECONDS: f64 = 0.003;
 
-/// The keys [`job_seconds`] depends on (besides the model).
-pub const COST_KEYS: [Key; 4] = [
-    Key::Neurons,
-    Key::Duration,
-    Key::Dt,
-    Key::Input(ModelParam::Rate),
-];
+/// The keys [`job_seconds`] of a model depends on.
+pub fn cost_keys(model: Model) -> Vec<Key> {
+    let mut keys = vec![Key::Neurons, Key::Duration, Key::Dt];
+    for part in model.parts() {
+        keys.extend(part.cost.params.iter().map(|d| Key::Input(Param::of(d))));
+    }
+    keys
+}
 
 /// Estimated single-thread time of one job (s): the one cost formula, for `plan` and for the
 /// chunks of a dataset.
-pub fn job_seconds(job: &crate::job::Job) -> f64 {
-    let events = job.input.get(ModelParam::Rate).unwrap_or(0.0) * job.sim.dt_ms / 1000.0;
+pub fn job_seconds(job: &Job) -> f64 {
     let steps = job.n_steps() as f64;
     let neurons = job.sim.neurons as f64;
-    (steps * neurons * ns_per_neuron_step(job.model, events)
-        + steps * ns_per_job_step(job.model)
-        + neurons * ns_per_neuron(job.model))
-        * 1e-9
-        + seconds_per_job(job.model)
+    std::iter::once(&BASE)
+        .chain(job.model.parts().map(|p| &p.cost))
+        .map(|c| {
+            let events = c
+                .events_per_step
+                .map_or(0.0, |f| f(&job.input, job.sim.dt_ms));
+            (steps * neurons * (c.ns_per_neuron_step + c.ns_per_event * events)
+                + steps * c.ns_per_job_step
+                + neurons * c.ns_per_neuron)
+                * 1e-9
+                + c.seconds_per_job
+        })
+        .sum()
 }
 
 /// Measured compressed size of one result row (bytes; 22.4 MB for a million rows), for estimates.
@@ -145,7 +121,7 @@ impl Plan {
                     .collect(),
                 jobs: b.len(),
                 neuron_steps: b.neuron_steps(),
-                seconds_one_thread: b.sum_over(&COST_KEYS, job_seconds),
+                seconds_one_thread: b.sum_over(&cost_keys(b.model), job_seconds),
             })
             .collect();
         let axis_values = spec

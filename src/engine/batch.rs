@@ -2,7 +2,7 @@
 //! many small jobs of one model side by side, each lane with its own parameters and stream.
 
 use super::stats::{LaneStats, SegmentStats};
-use crate::input::{InputLanes, Model};
+use crate::input::{InputLanes, Model, ModelInput};
 use crate::job::Job;
 use crate::lanes::{LaneBits, LaneVec};
 use crate::neuron::{Input, Membrane, PASS_STEPS};
@@ -57,7 +57,7 @@ pub struct Batch {
 impl Batch {
     /// An empty batch for jobs of shape `shape`.
     pub fn new(shape: Shape) -> Batch {
-        Batch::with_input(shape, shape.model.lanes())
+        Batch::with_input(shape, Box::new(ModelInput::new(shape.model)))
     }
 
     /// A batch whose input currents come from `input` rather than from the model's own
@@ -88,8 +88,10 @@ impl Batch {
     pub fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
         assert!(self.fits(job), "job {} does not fit this batch", job.id);
         assert!(first_neuron + count as u64 <= job.sim.neurons);
-        self.membrane.push(job, count);
-        self.input.push(job, first_neuron, count);
+        self.membrane
+            .push(&job.neuron, job.sim.dt_ms, job.sim.integrator, count);
+        self.input
+            .push(&job.view(), job.seed(), first_neuron, count);
         self.stats.push(count);
         let lanes = self.membrane.len();
         self.current_na.resize(lanes, 0.0);

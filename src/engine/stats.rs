@@ -184,7 +184,7 @@ mod tests {
     use crate::input::Model;
 
     fn job(neurons: u64) -> Job {
-        let mut j = Job::new(Model::Constant);
+        let mut j = Job::new(Model::CONSTANT);
         j.sim.neurons = neurons;
         j.sim.dt_ms = 1.0;
         j.sim.duration_ms = 1000.0;

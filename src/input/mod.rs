@@ -1,185 +1,95 @@
-//! The four input models of MODEL.md: what current each neuron receives in each step.
+//! Input: a job's current is `mu` plus the currents of the input parts its model names.
 //!
-//! A model is one file here: its parameters ([`ParamSpec`]) and an [`InputLanes`] implementation
-//! that computes the current of a step for a struct-of-arrays population ("lanes"), each lane with
-//! its own parameters and random stream. Adding a model means adding a file, a [`Model`] variant
-//! and its entry in [`Model::params`] / [`Model::lanes`].
+//! `I_n = ((mu + c_1,n) + c_2,n) + ...`, the parts' currents added in registry order; a model
+//! without parts (`"constant"`) is `mu` alone. Each part is one file, one `pub const PART:
+//! Part` ([`Part`]: its name, parameters, seed code, lanes, cost and theory hook), listed once
+//! in [`PARTS`]; the spec, the checks, the columns, the seeds, `plan` and the docs' key table
+//! all read it from there. `docs/adding-a-part.md` says what adding one takes.
 
-mod constant;
+mod lanes;
+mod model;
 mod noise;
+#[cfg(any(test, feature = "example-part"))]
+mod offset;
+mod params;
+mod part;
 mod poisson;
 mod sine;
 
-pub use noise::{NoiseLanes, NoiseReference};
+pub use lanes::{InputLanes, ModelInput, PartLanes};
+pub use model::Model;
+pub use noise::SIGMA;
+pub use params::{MU, MU_DEF, ModelParams, N_PARAMS, Param};
+pub use part::{Allowed, Cost, JobView, ParamDef, Part, Prediction};
 pub use poisson::{
-    MAX_EVENTS_PER_STEP, PoissonLanes, PoissonReference, PoissonTable, synapse_step,
+    MAX_EVENTS_PER_STEP, PoissonTable, RATE, TAU_S, W, events_per_step, synapse_step,
 };
+pub use sine::{AMP, PERIOD};
 
-use crate::job::Job;
-
-/// An input model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Model {
-    Constant,
-    Sine,
-    Noise,
-    Poisson,
-}
-
-/// One input parameter of a model, with its default (`None`: the spec must give it).
-#[derive(Clone, Copy, Debug)]
-pub struct ParamSpec {
-    pub param: ModelParam,
-    pub default: Option<f64>,
-}
-
-const fn required(param: ModelParam) -> ParamSpec {
-    ParamSpec {
-        param,
-        default: None,
-    }
-}
+/// The registry: every input part, in canonical order (the order of the parts in a `model`
+/// name and of their parameter columns). A new part is one more line here.
+pub const PARTS: &[&Part] = &[
+    &sine::PART,
+    &noise::PART,
+    &poisson::PART,
+    #[cfg(any(test, feature = "example-part"))]
+    &offset::PART,
+];
 
 impl Model {
-    pub const ALL: [Model; 4] = [Model::Constant, Model::Sine, Model::Noise, Model::Poisson];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Model::Constant => "constant",
-            Model::Sine => "sine",
-            Model::Noise => "noise",
-            Model::Poisson => "poisson",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Model> {
-        Model::ALL.into_iter().find(|m| m.name() == name)
-    }
-
-    /// The model's input parameters.
-    pub fn params(self) -> &'static [ParamSpec] {
-        match self {
-            Model::Constant => constant::PARAMS,
-            Model::Sine => sine::PARAMS,
-            Model::Noise => noise::PARAMS,
-            Model::Poisson => poisson::PARAMS,
-        }
-    }
-
-    /// Whether `param` belongs to this model.
-    pub fn has(self, param: ModelParam) -> bool {
-        self.params().iter().any(|s| s.param == param)
-    }
-
-    /// An empty population of this model's input.
-    pub fn lanes(self) -> Box<dyn InputLanes> {
-        match self {
-            Model::Constant => Box::<constant::ConstantLanes>::default(),
-            Model::Sine => Box::<sine::SineLanes>::default(),
-            Model::Noise => Box::<noise::NoiseLanes>::default(),
-            Model::Poisson => Box::<poisson::PoissonLanes>::default(),
-        }
-    }
-
-    /// A stable number for the model, part of the seed derivation (never reuse one).
-    pub fn seed_code(self) -> u64 {
-        match self {
-            Model::Constant => 1,
-            Model::Sine => 2,
-            Model::Noise => 3,
-            Model::Poisson => 4,
-        }
-    }
+    pub const SINE: Model = Model::single(&sine::PART);
+    pub const NOISE: Model = Model::single(&noise::PART);
+    pub const POISSON: Model = Model::single(&poisson::PART);
 }
 
-/// The input of a struct-of-arrays population, one lane per neuron.
-pub trait InputLanes: Send {
-    /// Appends `count` lanes: neurons `first_neuron..first_neuron + count` of `job`.
-    fn push(&mut self, job: &Job, first_neuron: u64, count: usize);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// Writes each lane's input current of step `step` (nA) into `current`, and, for models with
-    /// presynaptic events, the number of events of the step into `events`.
-    fn current(&mut self, step: u64, current: &mut [f64], events: &mut [u32]);
-
-    /// Whether every step's currents are the same (no events), so that they need computing
-    /// only once, at the first step after lanes are added. Fixed for the life of the value.
-    fn time_invariant(&self) -> bool {
-        false
+    #[test]
+    fn seed_codes_are_unique_across_parts_parameters_and_neuron_keys() {
+        let mut codes: Vec<u64> = PARTS.iter().map(|p| p.code).collect();
+        codes.extend(Param::all().map(|p| p.def().code));
+        codes.extend(crate::job::NEURON_CODES.iter().map(|(code, _)| *code));
+        let n = codes.len();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), n, "a seed code is used twice");
     }
-}
 
-/// Every input parameter of every model, in output column order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ModelParam {
-    Mu,
-    Amp,
-    Period,
-    Sigma,
-    Rate,
-    W,
-    TauS,
-}
-
-impl ModelParam {
-    pub const ALL: [ModelParam; 7] = [
-        ModelParam::Mu,
-        ModelParam::Amp,
-        ModelParam::Period,
-        ModelParam::Sigma,
-        ModelParam::Rate,
-        ModelParam::W,
-        ModelParam::TauS,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            ModelParam::Mu => "mu_na",
-            ModelParam::Amp => "amp_na",
-            ModelParam::Period => "period_ms",
-            ModelParam::Sigma => "sigma_na",
-            ModelParam::Rate => "rate_hz",
-            ModelParam::W => "w_na",
-            ModelParam::TauS => "tau_s_ms",
+    #[test]
+    fn names_are_canonical_and_the_four_models_keep_theirs() {
+        assert_eq!(Model::CONSTANT.name(), "constant");
+        for name in ["sine", "noise", "poisson"] {
+            assert_eq!(Model::parse(name).unwrap().name(), name);
         }
+        let m = Model::parse("noise+sine").unwrap();
+        assert_eq!(m, Model::SINE.with(Model::NOISE));
+        assert_eq!(m.name(), "sine+noise");
+        assert!(Model::parse("noise+noise").unwrap_err().contains("twice"));
+        assert!(Model::parse("noise+").unwrap_err().contains("empty"));
+        assert!(
+            Model::parse("nois")
+                .unwrap_err()
+                .contains("not an input part")
+        );
     }
 
-    /// Checks one value; on failure returns what is allowed.
-    pub fn check(self, x: f64) -> Result<(), &'static str> {
-        match self {
-            ModelParam::Mu | ModelParam::Amp | ModelParam::W if !x.is_finite() => {
-                Err("a finite number")
-            }
-            ModelParam::Period if !(x.is_finite() && x > 0.0) => Err("a finite number > 0"),
-            ModelParam::Sigma | ModelParam::Rate | ModelParam::TauS
-                if !(x.is_finite() && x >= 0.0) =>
-            {
-                Err("a finite number >= 0")
-            }
-            _ => Ok(()),
+    #[test]
+    fn keys_are_unique_and_say_their_unit() {
+        let mut keys: Vec<&str> = Param::all().map(|p| p.key()).collect();
+        let n = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), n);
+        for p in Param::all() {
+            let unit = format!("_{}", p.def().unit.to_ascii_lowercase());
+            assert!(
+                p.key().ends_with(&unit),
+                "{}: unit {}",
+                p.key(),
+                p.def().unit
+            );
         }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// The input parameters of one job; `None` where the job's model has no such parameter.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ModelParams([Option<f64>; 7]);
-
-impl ModelParams {
-    pub fn get(&self, p: ModelParam) -> Option<f64> {
-        self.0[p.index()]
-    }
-
-    pub fn set(&mut self, p: ModelParam, value: Option<f64>) {
-        self.0[p.index()] = value;
-    }
-
-    /// A parameter the model is known to have (validated by the spec).
-    pub(crate) fn value(&self, p: ModelParam) -> f64 {
-        self.get(p)
-            .unwrap_or_else(|| panic!("{} is set for every job of its model", p.key()))
     }
 }

@@ -2,11 +2,47 @@
 //! population. This is the one place the physics of the membrane lives: sweeps, traces and tests
 //! all step neurons through [`Membrane::step`].
 
-use crate::job::{Job, NeuronParams};
 use crate::lanes::{LaneBits, LaneVec};
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+
+/// Membrane parameters of the leaky integrate-and-fire neuron (docs/MODEL.md).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NeuronParams {
+    pub tau_m_ms: f64,
+    pub e_l_mv: f64,
+    pub r_mohm: f64,
+    pub v_th_mv: f64,
+    pub v_reset_mv: f64,
+    pub t_ref_ms: f64,
+}
+
+impl Default for NeuronParams {
+    /// The documented defaults (the worked example's), with no refractory period.
+    fn default() -> Self {
+        NeuronParams {
+            tau_m_ms: 10.0,
+            e_l_mv: -65.0,
+            r_mohm: 10.0,
+            v_th_mv: -50.0,
+            v_reset_mv: -65.0,
+            t_ref_ms: 0.0,
+        }
+    }
+}
+
+impl NeuronParams {
+    /// Steps held at reset after a spike: `round(t_ref / dt)`.
+    pub fn refractory_steps(&self, dt_ms: f64) -> u32 {
+        (self.t_ref_ms / dt_ms).round() as u32
+    }
+
+    /// The refractory time the simulation has: whole steps, `round(t_ref / dt) * dt` (ms).
+    pub fn refractory_ms(&self, dt_ms: f64) -> f64 {
+        self.refractory_steps(dt_ms) as f64 * dt_ms
+    }
+}
 
 /// How the membrane equation is stepped.
 ///
@@ -91,15 +127,14 @@ struct Constants {
 }
 
 impl Constants {
-    fn of(job: &Job) -> Constants {
-        let p: &NeuronParams = &job.neuron;
+    fn of(p: &NeuronParams, dt_ms: f64, integrator: Integrator) -> Constants {
         Constants {
-            a: job.sim.integrator.coefficient(job.sim.dt_ms, p.tau_m_ms),
+            a: integrator.coefficient(dt_ms, p.tau_m_ms),
             e_l_mv: p.e_l_mv,
             r_mohm: p.r_mohm,
             v_th_mv: p.v_th_mv,
             v_reset_mv: p.v_reset_mv,
-            refractory_steps: job.refractory_steps(),
+            refractory_steps: p.refractory_steps(dt_ms),
         }
     }
 }
@@ -131,16 +166,13 @@ pub struct Membrane {
 }
 
 impl Membrane {
-    /// Appends `count` neurons with the job's parameters, at rest (`V(0) = E_L`).
-    pub fn push(&mut self, job: &Job, count: usize) {
-        let c = Constants::of(job);
+    /// Appends `count` neurons with parameters `p`, stepped by `integrator` at `dt_ms`, at rest
+    /// (`V(0) = E_L`).
+    pub fn push(&mut self, p: &NeuronParams, dt_ms: f64, integrator: Integrator, count: usize) {
+        let c = Constants::of(p, dt_ms, integrator);
         // The step rule relies on it (a held lane sits at V_reset and must not cross); the spec
         // rejects any other sweep.
-        assert!(
-            c.v_reset_mv < c.v_th_mv,
-            "job {}: v_reset_mv must be below v_th_mv",
-            job.id
-        );
+        assert!(c.v_reset_mv < c.v_th_mv, "v_reset_mv must be below v_th_mv");
         self.uniform = match (self.is_empty(), self.uniform) {
             (true, _) => Some(c),
             (false, Some(u)) if u == c => Some(u),

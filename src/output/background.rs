@@ -130,7 +130,7 @@ mod tests {
     use crate::theory::Theory;
 
     fn row(id: u64) -> (Job, JobResult) {
-        let mut job = Job::new(Model::Constant);
+        let mut job = Job::new(Model::CONSTANT);
         job.id = id;
         let stats = JobStats {
             spikes: id,

@@ -1,24 +1,22 @@
 //! The result file: one Parquet row per job (DESIGN.md's columns), zstd, bounded row groups,
 //! the model column dictionary-encoded, and provenance in the file's key-value metadata.
 //!
-//! The columns are defined once, in [`columns`]; the schema is derived from it.
+//! The columns are defined once, in [`super::columns`]; the schema is derived from it.
 
 use std::io::Write;
 use std::sync::Arc;
 
-use arrow_array::builder::StringDictionaryBuilder;
-use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, UInt64Array};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_array::RecordBatch;
+use arrow_schema::{Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
+use super::columns::{COLUMNS, Rows};
 use crate::engine::JobResult;
-use crate::input::ModelParam;
-use crate::job::{Job, Key, KeyValue as SpecValue, ValueKind};
+use crate::job::Job;
 
 /// Rows per row group.
 pub const ROW_GROUP_ROWS: usize = 65_536;
@@ -33,171 +31,10 @@ const BATCH_ROWS: usize = 1_024;
 /// column chunk.)
 const PAGE_ROWS: usize = 4_096;
 
-/// Column-wise buffer of rows not yet written (made by [`Rows::with_capacity`], which gives it
-/// one column per real-valued shared key).
-struct Rows {
-    job_id: Vec<u64>,
-    model: Vec<&'static str>,
-    integrator: Vec<&'static str>,
-    input: [Vec<Option<f64>>; 7],
-    /// The real-valued [neuron] and [simulation] keys, in `Key::SHARED` order.
-    shared: Vec<Vec<f64>>,
-    neurons: Vec<u64>,
-    seed: Vec<u64>,
-    master_seed: Vec<u64>,
-    spikes: Vec<u64>,
-    isis: Vec<u64>,
-    firing_rate_hz: Vec<f64>,
-    firing_rate_sem_hz: Vec<Option<f64>>,
-    mean_v_mv: Vec<f64>,
-    cv_isi: Vec<Option<f64>>,
-    fano: Vec<Option<f64>>,
-    theory_rate_hz: Vec<Option<f64>>,
-    theory_cv: Vec<Option<f64>>,
-    theory_reliable: Vec<Option<bool>>,
-}
-
-fn real_keys() -> impl Iterator<Item = Key> {
-    Key::SHARED
-        .into_iter()
-        .filter(|k| k.kind() == ValueKind::Real)
-}
-
-impl Rows {
-    /// An empty buffer with room for `n` rows in every column (growing a column by doubling
-    /// would copy it and fault in fresh pages again and again: a third of a short run's time).
-    fn with_capacity(n: usize) -> Rows {
-        Rows {
-            job_id: Vec::with_capacity(n),
-            model: Vec::with_capacity(n),
-            integrator: Vec::with_capacity(n),
-            input: std::array::from_fn(|_| Vec::with_capacity(n)),
-            shared: real_keys().map(|_| Vec::with_capacity(n)).collect(),
-            neurons: Vec::with_capacity(n),
-            seed: Vec::with_capacity(n),
-            master_seed: Vec::with_capacity(n),
-            spikes: Vec::with_capacity(n),
-            isis: Vec::with_capacity(n),
-            firing_rate_hz: Vec::with_capacity(n),
-            firing_rate_sem_hz: Vec::with_capacity(n),
-            mean_v_mv: Vec::with_capacity(n),
-            cv_isi: Vec::with_capacity(n),
-            fano: Vec::with_capacity(n),
-            theory_rate_hz: Vec::with_capacity(n),
-            theory_cv: Vec::with_capacity(n),
-            theory_reliable: Vec::with_capacity(n),
-        }
-    }
-
-    fn push(&mut self, job: &Job, result: &JobResult) {
-        let (stats, theory) = (&result.stats, &result.theory);
-        self.job_id.push(job.id);
-        self.model.push(job.model.name());
-        for (col, p) in self.input.iter_mut().zip(ModelParam::ALL) {
-            col.push(job.input.get(p));
-        }
-        for (col, key) in self.shared.iter_mut().zip(real_keys()) {
-            match key.get(job) {
-                Some(SpecValue::Real(x)) => col.push(x),
-                other => unreachable!("{} is a real key, got {other:?}", key.name()),
-            }
-        }
-        self.integrator.push(job.sim.integrator.name());
-        self.neurons.push(job.sim.neurons);
-        self.seed.push(job.seed());
-        self.master_seed.push(job.sim.seed);
-        self.spikes.push(stats.spikes);
-        self.isis.push(stats.isis);
-        self.firing_rate_hz.push(stats.firing_rate_hz);
-        self.firing_rate_sem_hz.push(stats.firing_rate_sem_hz);
-        self.mean_v_mv.push(stats.mean_v_mv);
-        self.cv_isi.push(stats.cv_isi);
-        self.fano.push(stats.fano);
-        self.theory_rate_hz.push(theory.rate_hz);
-        self.theory_cv.push(theory.cv);
-        self.theory_reliable.push(theory.reliable);
-    }
-
-    fn len(&self) -> usize {
-        self.job_id.len()
-    }
-}
-
-/// The output columns, in order, with their data (the single definition of the schema).
-fn columns(rows: Rows) -> Vec<(Field, ArrayRef)> {
-    // The buffers move into the arrays (no copy), except for the nullable ones.
-    let u64s = |name: &str, v: Vec<u64>| {
-        (
-            Field::new(name, DataType::UInt64, false),
-            Arc::new(UInt64Array::from(v)) as ArrayRef,
-        )
-    };
-    let f64s = |name: &str, v: Vec<f64>| {
-        (
-            Field::new(name, DataType::Float64, false),
-            Arc::new(Float64Array::from(v)) as ArrayRef,
-        )
-    };
-    let nullable = |name: &str, v: Vec<Option<f64>>| {
-        (
-            Field::new(name, DataType::Float64, true),
-            Arc::new(Float64Array::from(v)) as ArrayRef,
-        )
-    };
-    let names = |name: &str, v: &[&str]| {
-        let mut dict = StringDictionaryBuilder::<Int32Type>::new();
-        for s in v {
-            dict.append_value(s);
-        }
-        let array = Arc::new(dict.finish()) as ArrayRef;
-        (Field::new(name, array.data_type().clone(), false), array)
-    };
-
-    let mut cols = vec![u64s("job_id", rows.job_id), names("model", &rows.model)];
-    for (p, col) in ModelParam::ALL.iter().zip(rows.input) {
-        cols.push(nullable(p.key(), col));
-    }
-    let (mut neurons, mut seed, mut master_seed) = (rows.neurons, rows.seed, rows.master_seed);
-    let mut shared = rows.shared.into_iter();
-    for key in Key::SHARED {
-        match key {
-            Key::Integrator => cols.push(names("integrator", &rows.integrator)),
-            Key::Neurons => cols.push(u64s("neurons", std::mem::take(&mut neurons))),
-            Key::Seed => {
-                cols.push(u64s("seed", std::mem::take(&mut seed)));
-                cols.push(u64s("master_seed", std::mem::take(&mut master_seed)));
-            }
-            _ => cols.push(f64s(
-                key.name(),
-                shared.next().expect("a column per real key"),
-            )),
-        }
-    }
-    cols.extend([
-        u64s("spikes", rows.spikes),
-        u64s("isis", rows.isis),
-        f64s("firing_rate_hz", rows.firing_rate_hz),
-        nullable("firing_rate_sem_hz", rows.firing_rate_sem_hz),
-        f64s("mean_v_mv", rows.mean_v_mv),
-        nullable("cv_isi", rows.cv_isi),
-        nullable("fano", rows.fano),
-        nullable("theory_rate_hz", rows.theory_rate_hz),
-        nullable("theory_cv", rows.theory_cv),
-        (
-            Field::new("theory_reliable", DataType::Boolean, true),
-            Arc::new(BooleanArray::from(rows.theory_reliable)) as ArrayRef,
-        ),
-    ]);
-    cols
-}
-
-/// The schema of a result file.
+/// The schema of a result file (from [`COLUMNS`]).
 pub fn schema() -> SchemaRef {
     Arc::new(Schema::new(
-        columns(Rows::with_capacity(0))
-            .into_iter()
-            .map(|(f, _)| f)
-            .collect::<Vec<_>>(),
+        COLUMNS.iter().map(|c| c.field()).collect::<Vec<_>>(),
     ))
 }
 
@@ -280,11 +117,11 @@ impl<W: Write + Send> ResultWriter<W> {
     /// Hands the buffered rows to the Parquet writer, which encodes them into the current row
     /// group (and closes it when it holds [`ROW_GROUP_ROWS`]).
     fn hand_over(&mut self) -> parquet::errors::Result<()> {
-        if self.rows.len() == 0 {
+        if self.rows.is_empty() {
             return Ok(());
         }
         let rows = std::mem::replace(&mut self.rows, Rows::with_capacity(0));
-        let arrays = columns(rows).into_iter().map(|(_, a)| a).collect();
+        let arrays = rows.into_arrays();
         let batch = RecordBatch::try_new(self.writer.schema.clone(), arrays)?;
         self.writer.write(&batch)?;
         drop(batch);

@@ -1,10 +1,12 @@
 //! Random streams: seed derivation, one Xoshiro256++ stream per neuron, uniform and normal numbers.
 //!
-//! # Streams, version 2 (`SEED_DERIVATION`)
+//! # Streams, version 3 (`SEED_DERIVATION`)
 //!
-//! Version 2 derives seeds and streams exactly as version 1 did, and draws its normal numbers by
-//! rand_distr's ziggurat ([`normal`]) instead of version 1's Box–Muller pairs: a noise job's
-//! numbers differ from version 1's, its distribution does not.
+//! Version 3 folds a job's parameters by their fixed seed codes rather than by their position
+//! in a parameter list (version 2), so that adding an input part or a parameter leaves every
+//! existing job's seed as it is, and gives each random input part its own streams. Generators,
+//! transforms and stream seeding are version 2's: rand_distr's ziggurat for normals ([`normal`]),
+//! inversion for Poisson counts.
 //!
 //! # Seed derivation
 //!
@@ -14,11 +16,13 @@
 //! ```text
 //! mix(z)   = SplitMix64's finalizer (Steele, Lea & Flood 2014):
 //!            z ^= z >> 30; z *= 0xbf58476d1ce4e5b9; z ^= z >> 27; z *= 0x94d049bb133111eb; z ^= z >> 31
-//! words    = [model code (constant 1, sine 2, noise 3, poisson 4),
-//!             mu_na, amp_na, period_ms, sigma_na, rate_hz, w_na, tau_s_ms,   (NULL_WORD where absent)
-//!             tau_m_ms, e_l_mv, r_mohm, v_th_mv, v_reset_mv, t_ref_ms, dt_ms] (IEEE-754 bits, -0 as +0)
+//! words    = (code, word) pairs, in increasing code:
+//!            tau_m_ms 1, e_l_mv 2, r_mohm 3, v_th_mv 4, v_reset_mv 5, t_ref_ms 6, dt_ms 7, mu_na 8,
+//!            each input part of the job's model (its code, word 0),
+//!            each parameter of those parts, except one at its default (its code, its value)
+//!            (values as IEEE-754 bits, -0 as +0; the codes are in docs/MODEL.md's key table)
 //! h        = master seed
-//! h        = mix(h ^ (words[i] + (i+1) * 0x9e3779b97f4a7c15))   for i = 0, 1, ...   (wrapping)
+//! h        = mix(h ^ (word + code * 0x9e3779b97f4a7c15))   for each pair   (wrapping)
 //! job seed = h
 //! ```
 //!
@@ -26,27 +30,29 @@
 //! more neurons holds the same first neurons, a longer run extends the same trajectories, and the
 //! two integrators see the same input (common random numbers, so their difference is not noise).
 //!
-//! Neuron `i` of a job draws from its own stream,
-//! `Xoshiro256PlusPlus::seed_from_u64(mix(job_seed ^ mix(i + 0x9e3779b97f4a7c15)))`
-//! (rand_xoshiro's SplitMix64 seeding), so a population can be cut into blocks of any size and
-//! spread over threads without changing a single number.
+//! Each random part of a job draws from its own streams: neuron `i`'s stream for the part with
+//! code `c` is `Xoshiro256PlusPlus::seed_from_u64(stream_seed(part_seed(job_seed, c), i))`,
+//! `part_seed(s, c) = mix(s ^ mix(c * 0x9e3779b97f4a7c15))`,
+//! `stream_seed(s, i) = mix(s ^ mix(i + 0x9e3779b97f4a7c15))` (rand_xoshiro's SplitMix64
+//! seeding), so a population can be cut into blocks of any size and spread over threads without
+//! changing a single number, and two parts of one job never share a stream.
 
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::input::ModelParam;
-use crate::job::Job;
 use crate::lanes::LaneVec;
 
 #[cfg(target_arch = "x86_64")]
 pub mod avx512;
+mod lane_normals;
 mod normal;
 mod ziggurat_tables;
 
+pub use lane_normals::{LaneNormals, NormalSource, ReferenceNormals, scaled};
 pub use normal::{finish_rejected, first_try, normal, normal_from};
 
 /// Version of the seed derivation and streams above; written into every result file.
-pub const SEED_DERIVATION: &str = "2";
+pub const SEED_DERIVATION: &str = "3";
 
 /// The generator and transforms, written into every result file.
 pub const RNG_DESCRIPTION: &str = "Xoshiro256++ (rand_xoshiro 0.8), one stream per neuron seeded by \
@@ -56,9 +62,6 @@ CDF table";
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// Word standing for a parameter the job's model does not have (a NaN payload no finite value has).
-const NULL_WORD: u64 = 0x7ff8_dead_beef_0001;
-
 /// SplitMix64's output function: a bijection of u64 with good avalanche.
 pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -66,40 +69,32 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn real_word(x: f64) -> u64 {
-    // -0.0 and +0.0 are the same parameter value.
+/// The word of a real parameter value: its bits, with -0.0 and +0.0 the same value.
+pub fn real_word(x: f64) -> u64 {
     if x == 0.0 { 0 } else { x.to_bits() }
 }
 
-/// The job's seed (see the module docs).
-pub fn job_seed(job: &Job) -> u64 {
-    let n = &job.neuron;
-    let words = std::iter::once(job.model.seed_code())
-        .chain(
-            ModelParam::ALL
-                .iter()
-                .map(|&p| job.input.get(p).map_or(NULL_WORD, real_word)),
-        )
-        .chain(
-            [
-                n.tau_m_ms,
-                n.e_l_mv,
-                n.r_mohm,
-                n.v_th_mv,
-                n.v_reset_mv,
-                n.t_ref_ms,
-                job.sim.dt_ms,
-            ]
-            .map(real_word),
-        );
-    words.enumerate().fold(job.sim.seed, |h, (i, w)| {
-        mix(h ^ w.wrapping_add((i as u64 + 1).wrapping_mul(GOLDEN)))
+/// The job seed of `master` and the job's `(code, word)` pairs, which must come in increasing
+/// code (see the module docs).
+pub fn fold_seed(master: u64, words: impl IntoIterator<Item = (u64, u64)>) -> u64 {
+    words.into_iter().fold(master, |h, (code, w)| {
+        mix(h ^ w.wrapping_add(code.wrapping_mul(GOLDEN)))
     })
 }
 
-/// The random stream of neuron `neuron` of the job with seed `job_seed`.
-pub fn neuron_stream(job_seed: u64, neuron: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(mix(job_seed ^ mix(neuron.wrapping_add(GOLDEN))))
+/// The seed of the streams of the part with seed code `code` in the job with seed `job_seed`.
+pub fn part_seed(job_seed: u64, code: u64) -> u64 {
+    mix(job_seed ^ mix(code.wrapping_mul(GOLDEN)))
+}
+
+/// The SplitMix64 seed of neuron `neuron`'s stream among the streams `seed`.
+fn stream_seed(seed: u64, neuron: u64) -> u64 {
+    mix(seed ^ mix(neuron.wrapping_add(GOLDEN)))
+}
+
+/// The random stream of neuron `neuron` among the streams `seed` (a part's, [`part_seed`]).
+pub fn neuron_stream(seed: u64, neuron: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, neuron))
 }
 
 /// The Xoshiro256++ streams of many neurons in struct-of-arrays form, advanced in lockstep so
@@ -115,10 +110,10 @@ pub struct LaneStreams {
 }
 
 impl LaneStreams {
-    /// Appends the stream of neuron `neuron` of the job with seed `job_seed`.
+    /// Appends the stream of neuron `neuron` among the streams `job_seed`.
     pub fn push(&mut self, job_seed: u64, neuron: u64) {
         // rand_xoshiro's seed_from_u64: the state is four consecutive SplitMix64 outputs.
-        let mut sm = mix(job_seed ^ mix(neuron.wrapping_add(GOLDEN)));
+        let mut sm = stream_seed(job_seed, neuron);
         let mut next = || {
             sm = sm.wrapping_add(GOLDEN);
             mix(sm)
@@ -219,34 +214,11 @@ pub fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::Model;
 
     #[test]
     fn mix_is_splitmix64() {
         // SplitMix64 with state 0 returns mix(0x9e3779b97f4a7c15) first: 0xe220a8397b1dcdaf.
         assert_eq!(mix(GOLDEN), 0xe220_a839_7b1d_cdaf);
-    }
-
-    #[test]
-    fn seed_ignores_population_size_and_length_but_not_parameters() {
-        let base = Job::new(Model::Constant);
-        let mut more = base.clone();
-        more.sim.neurons = 7;
-        more.sim.duration_ms = 5.0;
-        more.sim.warmup_ms = 1.0;
-        more.id = 99;
-        assert_eq!(base.seed(), more.seed());
-        let mut other = base.clone();
-        other.input.set(ModelParam::Mu, Some(1e-300));
-        assert_ne!(base.seed(), other.seed());
-        let mut zero = base.clone();
-        zero.input.set(ModelParam::Mu, Some(-0.0));
-        let mut pos = base.clone();
-        pos.input.set(ModelParam::Mu, Some(0.0));
-        assert_eq!(zero.seed(), pos.seed());
-        let mut seed2 = base.clone();
-        seed2.sim.seed = 2;
-        assert_ne!(base.seed(), seed2.seed());
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! whole numbers of steps, event rates), and the warnings about values that are allowed but
 //! probably not meant.
 
+use super::keys::{Key, KeyValue};
 use super::{Block, MAX_STEPS, SpecError};
-use crate::input::{MAX_EVENTS_PER_STEP, ModelParam};
-use crate::job::{Key, KeyValue, steps_in};
+use crate::job::steps_in;
 use crate::neuron::Integrator;
 
 fn max(xs: &[f64]) -> f64 {
@@ -143,17 +143,13 @@ pub(super) fn check_block(b: &Block, warnings: &mut Vec<String>) -> Result<(), S
             (t_ref / dt).round()
         ));
     }
-    if b.model.has(ModelParam::Rate) {
-        let rate_max = max(&b.reals(Key::Input(ModelParam::Rate)));
-        let mean = rate_max * dt_max / 1000.0;
-        if mean > MAX_EVENTS_PER_STEP {
+    for part in b.model.parts() {
+        let Some(check) = part.check else { continue };
+        let max_of = |p| max(&b.reals(Key::Input(p)));
+        if let Err((param, message)) = check(&max_of, dt_max) {
             return Err(SpecError::at(
-                b.line_of_key(Key::Input(ModelParam::Rate)),
-                format!(
-                    "{label}: rate_hz = {rate_max} at dt_ms = {dt_max} is {mean} presynaptic \
-                     events per step; at most {MAX_EVENTS_PER_STEP} are allowed: use a smaller \
-                     dt_ms"
-                ),
+                b.line_of_key(Key::Input(param)),
+                format!("{label}: {message}"),
             ));
         }
     }

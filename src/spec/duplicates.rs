@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::Block;
-use crate::job::{Key, KeyValue};
+use super::keys::{Key, KeyValue};
 
 /// A value's identity for duplicate checks: its bits (seeds are derived from the bits too).
 fn identity(v: KeyValue) -> u64 {
@@ -29,7 +29,7 @@ const REPLICATES: &str = "identical jobs have identical parameters, seeds and ro
 fn sorted_values(b: &Block) -> Vec<(Key, Vec<u64>)> {
     Key::SHARED
         .into_iter()
-        .chain(b.model.params().iter().map(|p| Key::Input(p.param)))
+        .chain(b.model.params().map(|(p, _)| Key::Input(p)))
         .map(|k| {
             let mut v: Vec<u64> = b.values(k).into_iter().map(identity).collect();
             v.sort_unstable();
@@ -81,12 +81,14 @@ pub(super) fn duplicate_warnings(blocks: &[Block]) -> Vec<String> {
             set.dedup();
             sets.push(set);
         }
-        let hash = sets.iter().fold(crate::rng::mix(b.model as u64), |h, set| {
-            set.iter()
-                .fold(crate::rng::mix(h ^ set.len() as u64), |h, &v| {
-                    crate::rng::mix(h ^ v)
-                })
-        });
+        let hash = sets
+            .iter()
+            .fold(crate::rng::mix(b.model.bits() as u64), |h, set| {
+                set.iter()
+                    .fold(crate::rng::mix(h ^ set.len() as u64), |h, &v| {
+                        crate::rng::mix(h ^ v)
+                    })
+            });
         let same = by_hash.entry(hash).or_default();
         let repeat = same.iter().copied().find(|&j| {
             blocks[j].model == b.model

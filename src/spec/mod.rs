@@ -9,9 +9,11 @@
 mod checks;
 mod duplicates;
 mod error;
+mod keys;
 mod value;
 
 pub use error::SpecError;
+pub use keys::{Key, KeyValue, MAX_NEURONS, NEURONS_ALLOWED, SEED_ALLOWED, Section, ValueKind};
 pub use value::MAX_RANGE_POINTS;
 
 use std::path::Path;
@@ -20,7 +22,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::input::Model;
-use crate::job::{Job, Key, KeyValue, Section};
+use crate::job::Job;
 use checks::check_block;
 use duplicates::duplicate_warnings;
 use error::{Lines, capped_lines};
@@ -95,7 +97,7 @@ impl Block {
         let mut total = 0u128;
         for mut i in 0..combos {
             for axis in &sized {
-                job.set(axis.key, axis.values[i % axis.values.len()]);
+                axis.key.set(&mut job, axis.values[i % axis.values.len()]);
                 i /= axis.values.len();
             }
             total = total.saturating_add(job.sim.neurons as u128 * job.n_steps() as u128);
@@ -114,7 +116,7 @@ impl Block {
         let mut total = 0.0;
         for mut i in 0..combos {
             for axis in &varying {
-                job.set(axis.key, axis.values[i % axis.values.len()]);
+                axis.key.set(&mut job, axis.values[i % axis.values.len()]);
                 i /= axis.values.len();
             }
             total += f(&job);
@@ -222,7 +224,7 @@ impl Spec {
         let lines = Lines::new(text);
         let doc =
             DeTable::parse(text).map_err(|e| SpecError::Syntax(capped_lines(&e.to_string())))?;
-        let mut defaults = Job::new(Model::Constant);
+        let mut defaults = Job::new(Model::CONSTANT);
         let mut default_lines = Vec::new();
         let mut sweeps = None;
         for (key, value) in ordered(doc.get_ref()) {
@@ -374,7 +376,7 @@ fn read_defaults(
                 ),
             ));
         }
-        defaults.set(key, values[0]);
+        key.set(defaults, values[0]);
         lines.push((key, line));
     }
     Ok(())
@@ -398,15 +400,18 @@ fn read_block(
         None => {
             return Err(SpecError::at(
                 line,
-                format!("{label} has no model; add model = one of {}", model_names()),
+                format!(
+                    "{label} has no model; add model = one of {}",
+                    Model::allowed()
+                ),
             ));
         }
-        Some(DeValue::String(name)) => Model::from_name(name).ok_or_else(|| {
+        Some(DeValue::String(name)) => Model::parse(name).map_err(|why| {
             SpecError::at(
                 lines.of(table.get("model").unwrap().span().start),
                 format!(
-                    "{label}: model = {name:?} is not a model; allowed: {}",
-                    model_names()
+                    "{label}: model = {name:?} is not a model ({why}); allowed: {}",
+                    Model::allowed()
                 ),
             )
         })?,
@@ -418,7 +423,7 @@ fn read_block(
                     "{label}: model = {} is not allowed: model must be one string, one of {} (a \
                      block has one model; write a block per model)",
                     lines.snippet(model.span()),
-                    model_names()
+                    Model::allowed()
                 ),
             ));
         }
@@ -478,7 +483,7 @@ fn read_block(
             .map_err(|e| SpecError::at(key_line, format!("{label}: {e}")))?;
         key_lines.push((key, key_line));
         if values.len() == 1 {
-            template.set(key, values[0]);
+            key.set(&mut template, values[0]);
         } else {
             axes.push(Axis {
                 key,
@@ -487,15 +492,15 @@ fn read_block(
             });
         }
     }
-    for spec in model.params() {
-        let present = template.input.get(spec.param).is_some()
-            || axes.iter().any(|a| a.key == Key::Input(spec.param));
+    for (param, _) in model.params() {
+        let present =
+            template.input.get(param).is_some() || axes.iter().any(|a| a.key == Key::Input(param));
         if !present {
             return Err(SpecError::at(
                 line,
                 format!(
                     "{label} is missing {}; model {} needs {}",
-                    spec.param.key(),
+                    param.key(),
                     model.name(),
                     param_names(model)
                 ),
@@ -512,17 +517,12 @@ fn read_block(
     })
 }
 
-fn model_names() -> String {
-    Model::ALL.map(|m| format!("\"{}\"", m.name())).join(", ")
-}
-
 fn param_names(model: Model) -> String {
     model
         .params()
-        .iter()
-        .map(|s| match s.default {
-            None => s.param.key().to_string(),
-            Some(d) => format!("{} (default {d})", s.param.key()),
+        .map(|(param, default)| match default {
+            None => param.key().to_string(),
+            Some(d) => format!("{} (default {d})", param.key()),
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -3,7 +3,7 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::job::{Key, KeyValue, ValueKind};
+use super::keys::{Key, KeyValue, ValueKind};
 use crate::neuron::Integrator;
 
 /// Largest number of points one range may have (its values are held in memory while the spec

@@ -11,7 +11,6 @@
 //! window `[warmup/dt, duration/dt)`. Exact for the map; the simulation agrees to the spike except
 //! where `V_k` lies within rounding error (~1e-13 mV) of threshold.
 
-use crate::input::ModelParam;
 use crate::job::Job;
 
 /// Updates from `v0` to the first `V >= v_th` (`None`: never).
@@ -54,24 +53,11 @@ pub fn spikes_per_neuron(job: &Job, mu_na: f64) -> u64 {
 /// neuron has at least one interval in the window (null otherwise, as the simulation's).
 pub fn predict(job: &Job, mu_na: f64) -> (f64, Option<f64>) {
     let spikes = spikes_per_neuron(job, mu_na);
-    let window_s = (job.n_steps() - job.warmup_steps()) as f64 * job.sim.dt_ms / 1000.0;
     let intervals = spikes.saturating_sub(1) * job.sim.neurons;
-    (spikes as f64 / window_s, (intervals >= 2).then_some(0.0))
-}
-
-/// The constant drive of a deterministic job: `mu` for constant input, also for noise with
-/// `sigma = 0` and Poisson input without events (`rate = 0` or `w = 0`).
-pub fn deterministic_drive(job: &Job) -> Option<f64> {
-    use crate::input::Model;
-    let p = |k| job.input.get(k).unwrap_or(0.0);
-    match job.model {
-        Model::Constant => Some(p(ModelParam::Mu)),
-        Model::Noise if p(ModelParam::Sigma) == 0.0 => Some(p(ModelParam::Mu)),
-        Model::Poisson if p(ModelParam::Rate) == 0.0 || p(ModelParam::W) == 0.0 => {
-            Some(p(ModelParam::Mu))
-        }
-        _ => None,
-    }
+    (
+        spikes as f64 / job.window_s(),
+        (intervals >= 2).then_some(0.0),
+    )
 }
 
 #[cfg(test)]
@@ -81,7 +67,7 @@ mod tests {
     use crate::neuron::Integrator;
 
     fn job(dt: f64, duration: f64, warmup: f64, t_ref: f64) -> Job {
-        let mut j = Job::new(Model::Constant);
+        let mut j = Job::new(Model::CONSTANT);
         j.sim.dt_ms = dt;
         j.sim.duration_ms = duration;
         j.sim.warmup_ms = warmup;

@@ -19,23 +19,23 @@
 //! about 5%. It is poor for `tau_s = 5 ms` in the fluctuation-driven regime.
 
 use super::white_noise::{BETA, siegert};
-use crate::input::ModelParam;
-use crate::job::Job;
+use crate::neuron::{Integrator, NeuronParams};
 
 /// `sqrt(2) |zeta(1/2)|`.
 pub const ALPHA: f64 = 2.065_253_152_231_217;
 
-/// (rate in 1/ms, CV, reliable) for a Poisson-input job with events (`rate > 0`, `w != 0`).
-pub fn predict(job: &Job) -> (f64, Option<f64>, bool) {
-    let n = &job.neuron;
-    let p = |k| job.input.value(k);
-    let (mu, rate_hz, w, tau_s) = (
-        p(ModelParam::Mu),
-        p(ModelParam::Rate),
-        p(ModelParam::W),
-        p(ModelParam::TauS),
-    );
-    let dt = job.sim.dt_ms;
+/// (rate in 1/ms, CV, reliable) for Poisson input with events (`rate > 0`, `w != 0`) on top
+/// of the constant current `mu`.
+#[allow(clippy::too_many_arguments)]
+pub fn predict(
+    n: &NeuronParams,
+    integrator: Integrator,
+    dt: f64,
+    mu: f64,
+    rate_hz: f64,
+    w: f64,
+    tau_s: f64,
+) -> (f64, Option<f64>, bool) {
     let nu = rate_hz / 1000.0;
     let decay = (-dt / tau_s).exp();
     let q = w * dt / (1.0 - decay);
@@ -45,7 +45,7 @@ pub fn predict(job: &Job) -> (f64, Option<f64>, bool) {
         sigma_v * ALPHA / 2.0 * (tau_s / n.tau_m_ms).sqrt()
     } else {
         // One step's noise in V: a R w sqrt(var k) with var k = nu dt.
-        let a = job.sim.integrator.coefficient(dt, n.tau_m_ms);
+        let a = integrator.coefficient(dt, n.tau_m_ms);
         BETA * a * n.r_mohm * w.abs() * (nu * dt).sqrt()
     };
     let (v_th, v_reset) = if tau_s > 0.0 {
@@ -53,7 +53,7 @@ pub fn predict(job: &Job) -> (f64, Option<f64>, bool) {
     } else {
         (n.v_th_mv + shift, n.v_reset_mv)
     };
-    let t_ref = job.refractory_steps() as f64 * dt;
+    let t_ref = n.refractory_ms(dt);
     let (rate, cv) = siegert(mu_v, sigma_v, v_th, v_reset, n.tau_m_ms, t_ref);
     let jump = n.r_mohm * q.abs() / n.tau_m_ms;
     let reliable = tau_s <= 2.0
@@ -66,7 +66,6 @@ pub fn predict(job: &Job) -> (f64, Option<f64>, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::Model;
 
     #[test]
     fn alpha_is_sqrt2_zeta_half() {
@@ -79,17 +78,8 @@ mod tests {
     fn mean_drive_is_w_rate_tau_s() {
         // 10 kHz of 0.01 nA events through 2 ms: mean 0.2 nA; with mu = 1.6 the mean drive is
         // 1.8 nA, above rheobase: close to the noise-free rate, more so as noise shrinks.
-        let mut j = Job::new(Model::Poisson);
-        for (k, v) in [
-            (ModelParam::Mu, 1.6),
-            (ModelParam::Rate, 10_000.0),
-            (ModelParam::W, 0.01),
-            (ModelParam::TauS, 2.0),
-        ] {
-            j.input.set(k, Some(v));
-        }
-        j.sim.dt_ms = 0.01;
-        let (rate, _, reliable) = predict(&j);
+        let n = NeuronParams::default();
+        let (rate, _, reliable) = predict(&n, Integrator::Euler, 0.01, 1.6, 10_000.0, 0.01, 2.0);
         // Deterministic 1.8 nA: ISI = 10 ln(18/3) = 17.9 ms -> 55.8 Hz.
         let det = 1.0 / (10.0 * 6f64.ln());
         assert!((rate / det - 1.0).abs() < 0.05, "{} Hz", rate * 1000.0);

@@ -47,7 +47,7 @@ fn default_run_writes_parquet_with_the_design_columns() {
     assert_eq!(get("lifsweep.version").unwrap(), env!("CARGO_PKG_VERSION"));
     assert_eq!(get("lifsweep.spec").unwrap(), lifsweep::spec::DEFAULT_SPEC);
     assert!(get("lifsweep.rng").unwrap().contains("Xoshiro256++"));
-    assert_eq!(get("lifsweep.seed_derivation").unwrap(), "2");
+    assert_eq!(get("lifsweep.seed_derivation").unwrap(), "3");
 
     let schema = reader.schema().clone();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
@@ -88,6 +88,11 @@ fn default_run_writes_parquet_with_the_design_columns() {
             "theory_reliable"
         ]
     );
+    // The file's schema is the column table's, type and nullability included.
+    for (field, column) in schema.fields().iter().zip(lifsweep::output::COLUMNS.iter()) {
+        assert_eq!(**field, column.field(), "{}", column.name);
+    }
+    assert_eq!(schema.fields().len(), lifsweep::output::COLUMNS.len());
     assert!(matches!(
         schema.field_with_name("model").unwrap().data_type(),
         DataType::Dictionary(_, v) if **v == DataType::Utf8

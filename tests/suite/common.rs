@@ -50,16 +50,9 @@ pub fn bits(s: &JobStats) -> Vec<u64> {
     ]
 }
 
-/// The worked example: `../shared/golden/worked_example.csv` where the shared folder is beside
-/// the repository (as in development and CI), else the copy in tests/data.
+/// The worked example (docs/MODEL.md): the repository's one copy, `tests/data/worked_example.csv`.
 pub fn worked_example_path() -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared/golden/worked_example.csv");
-    if shared.exists() {
-        shared
-    } else {
-        root.join("tests/data/worked_example.csv")
-    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/worked_example.csv")
 }
 
 /// The worked example's columns by name (comment lines skipped).

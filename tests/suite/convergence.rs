@@ -3,7 +3,7 @@
 //! exact for constant input at any dt.
 
 use lifsweep::engine::{Batch, Shape};
-use lifsweep::input::{Model, ModelParam};
+use lifsweep::input::{MU, Model};
 use lifsweep::job::Job;
 use lifsweep::neuron::Integrator;
 use lifsweep::theory::white_noise::siegert;
@@ -55,8 +55,8 @@ fn euler_noise_rate_error_falls_like_sqrt_dt() {
 
 /// V(t_n) for a one-neuron constant-input job, stepping the sweep's own batch.
 fn trajectory(mu: f64, dt: f64, steps: u64, integrator: Integrator) -> Vec<f64> {
-    let mut job = Job::new(Model::Constant);
-    job.input.set(ModelParam::Mu, Some(mu));
+    let mut job = Job::new(Model::CONSTANT);
+    job.input.set(MU, Some(mu));
     job.sim.dt_ms = dt;
     job.sim.duration_ms = dt * steps as f64;
     job.sim.neurons = 1;

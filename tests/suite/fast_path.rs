@@ -2,15 +2,25 @@
 //! the fast normal generator.
 
 use lifsweep::engine::{Batch, JobAccumulator, Shape};
-use lifsweep::input::{
-    InputLanes, Model, ModelParam, NoiseLanes, NoiseReference, PoissonLanes, PoissonReference,
-};
+use lifsweep::input::{InputLanes, MU, Model, ModelInput, PARTS, RATE, SIGMA, TAU_S, W};
 use lifsweep::job::Job;
 
+fn fast(model: Model) -> Box<dyn InputLanes> {
+    Box::new(ModelInput::new(model))
+}
+
+fn reference(model: Model) -> Box<dyn InputLanes> {
+    Box::new(ModelInput::reference(model))
+}
+
+fn push(input: &mut dyn InputLanes, job: &Job, n: usize) {
+    input.push(&job.view(), job.seed(), 0, n);
+}
+
 fn noise_job(lanes_seed: u64) -> Job {
-    let mut job = Job::new(Model::Noise);
-    job.input.set(ModelParam::Mu, Some(0.0));
-    job.input.set(ModelParam::Sigma, Some(1.0));
+    let mut job = Job::new(Model::NOISE);
+    job.input.set(MU, Some(0.0));
+    job.input.set(SIGMA, Some(1.0));
     job.sim.dt_ms = 1.0; // scale 1: the currents are the normals themselves
     job.sim.seed = lanes_seed;
     job.sim.neurons = 300;
@@ -19,7 +29,7 @@ fn noise_job(lanes_seed: u64) -> Job {
 
 fn currents(mut input: Box<dyn InputLanes>, job: &Job, steps: u64) -> Vec<Vec<f64>> {
     let n = job.sim.neurons as usize;
-    input.push(job, 0, n);
+    push(&mut *input, job, n);
     let (mut current, mut events) = (vec![0.0; n], vec![0u32; n]);
     (0..steps)
         .map(|s| {
@@ -33,8 +43,8 @@ fn currents(mut input: Box<dyn InputLanes>, job: &Job, steps: u64) -> Vec<Vec<f6
 fn fast_normals_are_the_reference_bit_for_bit() {
     // 300 lanes x 2000 steps: ~9000 draws take the scalar path after a rejected first try.
     let job = noise_job(9);
-    let fast = currents(Box::<NoiseLanes>::default(), &job, 2000);
-    let reference = currents(Box::<NoiseReference>::default(), &job, 2000);
+    let fast = currents(fast(Model::NOISE), &job, 2000);
+    let reference = currents(reference(Model::NOISE), &job, 2000);
     for (step, (f, r)) in fast.iter().zip(&reference).enumerate() {
         let f: Vec<u64> = f.iter().map(|x| x.to_bits()).collect();
         let r: Vec<u64> = r.iter().map(|x| x.to_bits()).collect();
@@ -45,22 +55,17 @@ fn fast_normals_are_the_reference_bit_for_bit() {
 #[test]
 fn fast_poisson_counts_equal_the_reference() {
     for rate in [100.0, 4000.0, 40_000.0, 2.0e6] {
-        let mut job = Job::new(Model::Poisson);
-        for (k, v) in [
-            (ModelParam::Mu, 0.3),
-            (ModelParam::Rate, rate),
-            (ModelParam::W, 0.1),
-            (ModelParam::TauS, 2.0),
-        ] {
+        let mut job = Job::new(Model::POISSON);
+        for (k, v) in [(MU, 0.3), (RATE, rate), (W, 0.1), (TAU_S, 2.0)] {
             job.input.set(k, Some(v));
         }
         // 128 lanes take the AVX-512 loop where the CPU has it, 100 the portable one.
         for n in [100, 128] {
             job.sim.neurons = n as u64;
-            let mut fast: Box<dyn InputLanes> = Box::<PoissonLanes>::default();
-            let mut reference: Box<dyn InputLanes> = Box::<PoissonReference>::default();
-            fast.push(&job, 0, n);
-            reference.push(&job, 0, n);
+            let mut fast = fast(Model::POISSON);
+            let mut reference = reference(Model::POISSON);
+            push(&mut *fast, &job, n);
+            push(&mut *reference, &job, n);
             let (mut cf, mut ef) = (vec![0.0; n], vec![0u32; n]);
             let (mut cr, mut er) = (vec![0.0; n], vec![0u32; n]);
             for s in 0..2000 {
@@ -85,7 +90,7 @@ fn fast_poisson_counts_equal_the_reference() {
 fn fast_normals_pass_kolmogorov_smirnov() {
     let mut job = noise_job(2026);
     job.sim.neurons = 100;
-    let mut z: Vec<f64> = currents(Box::<NoiseLanes>::default(), &job, 2000)
+    let mut z: Vec<f64> = currents(fast(Model::NOISE), &job, 2000)
         .into_iter()
         .flatten()
         .collect();
@@ -111,8 +116,8 @@ fn fast_normals_pass_kolmogorov_smirnov() {
 #[test]
 fn a_noise_job_agrees_with_its_reference_run() {
     let mut job = noise_job(4);
-    job.input.set(ModelParam::Mu, Some(1.4));
-    job.input.set(ModelParam::Sigma, Some(0.6));
+    job.input.set(MU, Some(1.4));
+    job.input.set(SIGMA, Some(0.6));
     job.sim.dt_ms = 0.1;
     job.sim.duration_ms = 500.0;
     job.neuron.t_ref_ms = 2.0;
@@ -124,8 +129,8 @@ fn a_noise_job_agrees_with_its_reference_run() {
         acc.add(&batch.segment(0..300));
         acc.finish(&job)
     };
-    let fast = run(Box::<NoiseLanes>::default());
-    let reference = run(Box::<NoiseReference>::default());
+    let fast = run(fast(Model::NOISE));
+    let reference = run(reference(Model::NOISE));
     assert!(fast.spikes > 1000, "{fast:?}");
     assert_eq!(
         (fast.spikes, fast.isis, fast.mean_v_mv.to_bits()),
@@ -142,20 +147,20 @@ fn a_noise_job_agrees_with_its_reference_run() {
 /// below and above the vector head (k < 4).
 #[test]
 fn fast_poisson_counts_pass_kolmogorov_smirnov() {
-    for lambda in [0.4, 6.0] {
-        let mut job = Job::new(Model::Poisson);
+    for lambda in [0.4f64, 6.0] {
+        let mut job = Job::new(Model::POISSON);
         for (k, v) in [
-            (ModelParam::Mu, 0.0),
-            (ModelParam::Rate, lambda / 0.1 * 1000.0),
-            (ModelParam::W, 0.1),
-            (ModelParam::TauS, 1.0),
+            (MU, 0.0),
+            (RATE, lambda / 0.1 * 1000.0),
+            (W, 0.1),
+            (TAU_S, 1.0),
         ] {
             job.input.set(k, Some(v));
         }
         job.sim.seed = 77;
         let n_lanes = 200;
-        let mut input: Box<dyn InputLanes> = Box::<PoissonLanes>::default();
-        input.push(&job, 0, n_lanes);
+        let mut input = fast(Model::POISSON);
+        push(&mut *input, &job, n_lanes);
         let (mut current, mut events) = (vec![0.0; n_lanes], vec![0u32; n_lanes]);
         let mut histogram = vec![0u64; 64];
         for s in 0..1000 {
@@ -173,5 +178,50 @@ fn fast_poisson_counts_pass_kolmogorov_smirnov() {
             d = d.max((seen / n - cdf).abs());
         }
         assert!(d < 1.949 / n.sqrt(), "lambda {lambda}: KS distance {d}");
+    }
+}
+
+/// Every combination of the registry's parts, fast path against reference, bit for bit: each
+/// lane's current and events for 500 steps, with lanes of several jobs side by side (1, 7 and
+/// 64 lanes per job: runs for the sine, the portable and the AVX-512 Poisson loops).
+#[test]
+fn every_combination_of_parts_is_its_reference_bit_for_bit() {
+    for bits in 0..1u32 << PARTS.len() {
+        let name = PARTS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| bits & (1 << i) != 0)
+            .map(|(_, p)| p.name)
+            .collect::<Vec<_>>()
+            .join("+");
+        let model = Model::parse(if name.is_empty() { "constant" } else { &name }).unwrap();
+        let (mut f, mut r) = (fast(model), reference(model));
+        let mut lanes = 0;
+        for (k, count) in [1usize, 7, 64].into_iter().enumerate() {
+            let mut job = Job::new(model);
+            job.sim.seed = 5 + k as u64;
+            for (p, default) in model.params() {
+                let x = default.unwrap_or(match p.def().allowed {
+                    lifsweep::input::Allowed::Positive => 3.0 + k as f64,
+                    _ => 0.5 + 0.25 * k as f64,
+                });
+                job.input.set(p, Some(x));
+            }
+            if model.has(RATE) {
+                job.input.set(RATE, Some(3000.0 * (k + 1) as f64));
+            }
+            push(&mut *f, &job, count);
+            push(&mut *r, &job, count);
+            lanes += count;
+        }
+        let (mut cf, mut ef) = (vec![0.0; lanes], vec![0u32; lanes]);
+        let (mut cr, mut er) = (vec![0.0; lanes], vec![0u32; lanes]);
+        for s in 0..500 {
+            f.current(s, &mut cf, &mut ef);
+            r.current(s, &mut cr, &mut er);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&cf), bits(&cr), "{}, step {s}", model.name());
+            assert_eq!(ef, er, "{}, step {s}", model.name());
+        }
     }
 }

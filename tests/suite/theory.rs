@@ -46,11 +46,11 @@ fn check_rates(
             "{} mu {:.3} sigma {:?} rate {:?} w {:?} tau_s {:?} dt {}: sim {sim:.3} Hz, theory \
              {theory:.3} Hz, s.e. {se:.3}, allowed {allowed:.3}; cv sim {:?} theory {:?}",
             job.model.name(),
-            job.input.get(lifsweep::input::ModelParam::Mu).unwrap(),
-            job.input.get(lifsweep::input::ModelParam::Sigma),
-            job.input.get(lifsweep::input::ModelParam::Rate),
-            job.input.get(lifsweep::input::ModelParam::W),
-            job.input.get(lifsweep::input::ModelParam::TauS),
+            job.input.get(lifsweep::input::MU).unwrap(),
+            job.input.get(lifsweep::input::SIGMA),
+            job.input.get(lifsweep::input::RATE),
+            job.input.get(lifsweep::input::W),
+            job.input.get(lifsweep::input::TAU_S),
             job.sim.dt_ms,
             r.stats.cv_isi,
             r.theory.cv

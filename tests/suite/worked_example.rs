@@ -1,10 +1,11 @@
-//! The worked example of MODEL.md, reproduced through the sweep's own stepper (`Batch`).
+//! The worked example of docs/MODEL.md (`tests/data/worked_example.csv`), reproduced through
+//! the sweep's own stepper (`Batch`).
 
 use lifsweep::engine::{Batch, Shape};
-use lifsweep::input::{InputLanes, Model, ModelParam, synapse_step};
+use lifsweep::input::{AMP, InputLanes, JobView, MU, Model, PERIOD, synapse_step};
 use lifsweep::job::Job;
 
-use super::common::{worked_example, worked_example_path};
+use super::common::worked_example;
 
 /// The worked example's neuron: MODEL.md defaults, dt = 1 ms, no refractory period, 10 ms.
 fn example_job(model: Model) -> Job {
@@ -40,8 +41,8 @@ fn assert_close(got: &[f64], want: &[f64], tol: f64, what: &str) {
 #[test]
 fn constant_input() {
     let golden = worked_example();
-    let mut job = example_job(Model::Constant);
-    job.input.set(ModelParam::Mu, Some(1.5));
+    let mut job = example_job(Model::CONSTANT);
+    job.input.set(MU, Some(1.5));
     let v = voltages(Batch::new(Shape::of(&job)), &job);
     assert_close(&v, &golden["v_constant_mv"], 0.001, "constant");
 }
@@ -49,10 +50,10 @@ fn constant_input() {
 #[test]
 fn sine_input() {
     let golden = worked_example();
-    let mut job = example_job(Model::Sine);
-    job.input.set(ModelParam::Mu, Some(0.8));
-    job.input.set(ModelParam::Amp, Some(0.8));
-    job.input.set(ModelParam::Period, Some(20.0));
+    let mut job = example_job(Model::SINE);
+    job.input.set(MU, Some(0.8));
+    job.input.set(AMP, Some(0.8));
+    job.input.set(PERIOD, Some(20.0));
     let mut batch = Batch::new(Shape::of(&job));
     batch.push(&job, 0, 1);
     // The model's own currents match the file's.
@@ -77,7 +78,7 @@ struct Replay {
 }
 
 impl InputLanes for Replay {
-    fn push(&mut self, _job: &Job, _first: u64, count: usize) {
+    fn push(&mut self, _job: &JobView<'_>, _seed: u64, _first: u64, count: usize) {
         assert_eq!(count, 1);
     }
 
@@ -97,7 +98,7 @@ impl InputLanes for Replay {
 #[test]
 fn noise_input_with_the_files_currents() {
     let golden = worked_example();
-    let job = example_job(Model::Noise);
+    let job = example_job(Model::NOISE);
     let replay = Replay {
         currents: golden["i_noise_na"].clone(),
         events: Vec::new(),
@@ -112,7 +113,7 @@ fn noise_input_with_the_files_currents() {
 #[test]
 fn poisson_input_with_the_files_event() {
     let golden = worked_example();
-    let job = example_job(Model::Poisson);
+    let job = example_job(Model::POISSON);
     let replay = Replay {
         currents: Vec::new(),
         events: golden["poisson_events"].iter().map(|&k| k as u32).collect(),
@@ -130,12 +131,4 @@ fn hand_computed_first_steps() {
     assert_eq!(golden["v_constant_mv"][1], -63.5);
     assert_eq!(golden["v_sine_mv"][1], -64.2);
     assert_eq!(lifsweep::neuron::euler(-65.0, 0.1, -65.0, 10.0, 1.5), -63.5);
-}
-
-#[test]
-fn repository_copy_matches_the_shared_golden_file() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let copy = std::fs::read(root.join("tests/data/worked_example.csv")).unwrap();
-    let source = std::fs::read(worked_example_path()).unwrap();
-    assert_eq!(copy, source, "tests/data/worked_example.csv is out of date");
 }

@@ -17,7 +17,7 @@ pub struct Step<'a> {
     pub head: [&'a [f64]; HEAD],
     pub w_na: &'a [f64],
     pub decay: &'a [f64],
-    pub mu_na: &'a [f64],
+    pub base: &'a [f64],
     pub i_syn_na: &'a mut [f64],
     pub raw: &'a mut [u64],
     pub events: &'a mut [u32],
@@ -27,8 +27,9 @@ pub struct Step<'a> {
 }
 
 /// Draws every lane's number (into `raw`) and count; for the lanes whose count is below
-/// `HEAD`, applies the synapse and writes the current. Returns the number of the other lanes,
-/// listed in `rare` (their `events` hold `HEAD`). Needs a multiple of 8 lanes.
+/// `HEAD`, applies the synapse, writes the current `base + I_syn` and adds the count to
+/// `events`. Returns the number of the other lanes, listed in `rare` (`HEAD` was added to
+/// their `events`, their synapse is untouched). Needs a multiple of 8 lanes.
 ///
 /// # Safety
 /// The CPU has AVX-512F, DQ and VL, and POPCNT.
@@ -39,7 +40,7 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
     assert!(n.is_multiple_of(8));
     assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
     assert!(s.head.iter().all(|h| h.len() >= n));
-    assert!(s.w_na.len() >= n && s.decay.len() >= n && s.mu_na.len() >= n);
+    assert!(s.w_na.len() >= n && s.decay.len() >= n && s.base.len() >= n);
     assert!(s.i_syn_na.len() >= n && s.raw.len() >= n && s.events.len() >= n);
     assert!(s.rare.len() >= n + 8);
     let mut count = 0;
@@ -60,9 +61,13 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
                 let below = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(u, _mm512_loadu_pd(f.as_ptr().add(i)));
                 k = _mm256_mask_add_epi32(k, below, k, _mm256_set1_epi32(1));
             }
-            _mm256_storeu_si256(s.events.as_mut_ptr().add(i).cast(), k);
+            let events = _mm256_loadu_si256(s.events.as_ptr().add(i).cast());
+            _mm256_storeu_si256(
+                s.events.as_mut_ptr().add(i).cast(),
+                _mm256_add_epi32(events, k),
+            );
             let rare = _mm256_cmpeq_epi32_mask(k, _mm256_set1_epi32(HEAD as i32));
-            // synapse_step: i_syn * decay + w * k, then the current mu + i_syn.
+            // synapse_step: i_syn * decay + w * k, then the current base + i_syn.
             let i_syn = _mm512_loadu_pd(s.i_syn_na.as_ptr().add(i));
             let decay = _mm512_loadu_pd(s.decay.as_ptr().add(i));
             let w = _mm512_loadu_pd(s.w_na.as_ptr().add(i));
@@ -71,8 +76,8 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
                 _mm512_mul_pd(w, _mm512_cvtepi32_pd(k)),
             );
             _mm512_mask_storeu_pd(s.i_syn_na.as_mut_ptr().add(i), !rare, i_syn);
-            let mu = _mm512_loadu_pd(s.mu_na.as_ptr().add(i));
-            _mm512_storeu_pd(s.current.as_mut_ptr().add(i), _mm512_add_pd(mu, i_syn));
+            let base = _mm512_loadu_pd(s.base.as_ptr().add(i));
+            _mm512_storeu_pd(s.current.as_mut_ptr().add(i), _mm512_add_pd(base, i_syn));
             let listed = _mm256_maskz_compress_epi32(rare, lanes);
             _mm256_storeu_si256(s.rare.as_mut_ptr().add(count).cast(), listed);
             count += rare.count_ones() as usize;

@@ -1,5 +1,5 @@
 //! Poisson spike input through an exponential synapse:
-//! `I_n = mu + I_syn,n`, `I_syn,n = I_syn,n-1 * exp(-dt/tau_s) + w * k_n`, `k_n ~ Poisson(rate*dt)`.
+//! `c_n = I_syn,n`, `I_syn,n = I_syn,n-1 * exp(-dt/tau_s) + w * k_n`, `k_n ~ Poisson(rate*dt)`.
 //!
 //! Every neuron receives its own presynaptic Poisson train. The event count of a step is drawn by
 //! inversion: one uniform `u` per neuron-step, `k = min{k : u < F(k)}` against a per-job table of
@@ -17,24 +17,110 @@ mod avx512;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::{InputLanes, ModelParam, ParamSpec, required};
-use crate::job::Job;
+use super::lanes::PartLanes;
+use super::params::{MU, ModelParams, Param};
+use super::part::{Allowed, Cost, JobView, ParamDef, Part, Prediction};
 use crate::lanes::LaneVec;
 use crate::rng::{self, LaneStreams, to_uniform};
+use crate::theory::shot_noise;
 
-pub const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        param: ModelParam::Mu,
-        default: Some(0.0),
+const RATE_DEF: ParamDef = ParamDef {
+    key: "rate_hz",
+    code: 301,
+    unit: "Hz",
+    default: None,
+    allowed: Allowed::NonNegative,
+    doc: "presynaptic Poisson rate",
+};
+
+const W_DEF: ParamDef = ParamDef {
+    key: "w_na",
+    code: 302,
+    unit: "nA",
+    default: None,
+    allowed: Allowed::Finite,
+    doc: "jump of the synaptic current per event (signed)",
+};
+
+const TAU_S_DEF: ParamDef = ParamDef {
+    key: "tau_s_ms",
+    code: 303,
+    unit: "ms",
+    default: None,
+    allowed: Allowed::NonNegative,
+    doc: "synaptic decay time (0: a one-step pulse)",
+};
+
+pub const RATE: Param = Param::of(&RATE_DEF);
+pub const W: Param = Param::of(&W_DEF);
+pub const TAU_S: Param = Param::of(&TAU_S_DEF);
+
+pub const PART: Part = Part {
+    name: "poisson",
+    code: 300,
+    formula: "I_syn: decays by exp(-dt_ms/tau_s_ms) per step, + w_na per event, \
+              k_n ~ Poisson(rate_hz * dt_ms / 1000) events per neuron and step",
+    params: &[RATE_DEF, W_DEF, TAU_S_DEF],
+    mu_optional: true,
+    lanes: || Box::<PoissonLanes>::default(),
+    reference: || Box::<PoissonReference>::default(),
+    cost: Cost {
+        ns_per_neuron_step: 0.73,
+        ns_per_event: 0.45,
+        ns_per_neuron: 22.0,
+        seconds_per_job: 17.74e-6,
+        events_per_step: Some(|p, dt| events_per_step(p.value(RATE), dt)),
+        params: &[&RATE_DEF],
+        ..Cost::NONE
     },
-    required(ModelParam::Rate),
-    required(ModelParam::W),
-    required(ModelParam::TauS),
-];
+    quiet: |p| p.value(RATE) == 0.0 || p.value(W) == 0.0,
+    theory: Some(theory),
+    check: Some(check),
+};
 
-/// Largest mean number of presynaptic events per step, `rate_hz * dt_ms / 1000`, that the spec
+/// Largest mean number of presynaptic events per step, [`events_per_step`], that the spec
 /// accepts (the CDF table starts at `exp(-mean)`, which must not underflow).
 pub const MAX_EVENTS_PER_STEP: f64 = 500.0;
+
+/// The mean number of presynaptic events per step, `rate_hz * dt_ms / 1000`.
+pub fn events_per_step(rate_hz: f64, dt_ms: f64) -> f64 {
+    rate_hz * dt_ms / 1000.0
+}
+
+/// At most [`MAX_EVENTS_PER_STEP`] events per step, at the block's largest rate and step.
+fn check(max: &dyn Fn(Param) -> f64, dt_max: f64) -> Result<(), (Param, String)> {
+    let rate_max = max(RATE);
+    let mean = events_per_step(rate_max, dt_max);
+    if mean > MAX_EVENTS_PER_STEP {
+        return Err((
+            RATE,
+            format!(
+                "rate_hz = {rate_max} at dt_ms = {dt_max} is {mean} presynaptic events per step; \
+                 at most {MAX_EVENTS_PER_STEP} are allowed: use a smaller dt_ms"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The diffusion approximation with the Fourcaud–Brunel correction ([`shot_noise`]).
+fn theory(job: &JobView<'_>) -> Prediction {
+    let p = |k| job.params.value(k);
+    let (rate_per_ms, cv, reliable) = shot_noise::predict(
+        job.neuron,
+        job.integrator,
+        job.dt_ms,
+        p(MU),
+        p(RATE),
+        p(W),
+        p(TAU_S),
+    );
+    Prediction {
+        rate_per_ms,
+        cv,
+        reliable,
+    }
+}
 
 /// The synapse of MODEL.md: decay the current by `decay = exp(-dt/tau_s)`, add `w` per event.
 #[inline]
@@ -122,7 +208,6 @@ const HEAD: usize = 4;
 /// The fast path (see the module docs).
 #[derive(Default)]
 pub struct PoissonLanes {
-    mu_na: LaneVec<f64>,
     w_na: LaneVec<f64>,
     decay: LaneVec<f64>,
     i_syn_na: LaneVec<f64>,
@@ -132,33 +217,34 @@ pub struct PoissonLanes {
     tables: Tables,
     streams: LaneStreams,
     raw: LaneVec<u64>,
+    /// Each lane's count of this step (portable loops).
+    counts: LaneVec<u32>,
     /// The lanes whose count needs the table this step (AVX-512 loop; 8 entries to spare).
     rare: Vec<u32>,
 }
 
-impl InputLanes for PoissonLanes {
-    fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
-        let s = Synapse::of(job);
+impl PartLanes for PoissonLanes {
+    fn push(&mut self, job: &JobView<'_>, seed: u64, first_neuron: u64, count: usize) {
+        let s = Synapse::of(job.params, job.dt_ms);
         let index = self.tables.index_for(s.lambda);
         let table = self.tables.get(index);
         for (k, head) in self.head.iter_mut().enumerate() {
             head.extend(std::iter::repeat_n(table.cdf(k), count));
         }
         let rep = |x: f64| std::iter::repeat_n(x, count);
-        self.mu_na.extend(rep(s.mu_na));
         self.w_na.extend(rep(s.w_na));
         self.decay.extend(rep(s.decay));
         self.i_syn_na.extend(rep(0.0));
         self.table.extend(std::iter::repeat_n(index, count));
-        let seed = job.seed();
         for neuron in first_neuron..first_neuron + count as u64 {
             self.streams.push(seed, neuron);
         }
-        self.raw.resize(self.mu_na.len(), 0);
-        self.rare.resize(self.mu_na.len() + 8, 0);
+        self.raw.resize(self.w_na.len(), 0);
+        self.counts.resize(self.w_na.len(), 0);
+        self.rare.resize(self.w_na.len() + 8, 0);
     }
 
-    fn current(&mut self, _step: u64, current: &mut [f64], events: &mut [u32]) {
+    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], events: &mut [u32]) {
         let n = current.len();
         #[cfg(target_arch = "x86_64")]
         if n.is_multiple_of(8)
@@ -170,7 +256,7 @@ impl InputLanes for PoissonLanes {
                 head: [f0, f1, f2, f3],
                 w_na: &self.w_na,
                 decay: &self.decay,
-                mu_na: &self.mu_na,
+                base,
                 i_syn_na: &mut self.i_syn_na,
                 raw: &mut self.raw,
                 events: &mut events[..n],
@@ -182,9 +268,9 @@ impl InputLanes for PoissonLanes {
             for &lane in &self.rare[..rare] {
                 let i = lane as usize;
                 let k = self.count_from_table(i);
-                events[i] = k;
+                events[i] += k - HEAD as u32;
                 self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
-                current[i] = self.mu_na[i] + self.i_syn_na[i];
+                current[i] = base[i] + self.i_syn_na[i];
             }
             return;
         }
@@ -192,17 +278,24 @@ impl InputLanes for PoissonLanes {
             head: &self.head,
             w_na: &self.w_na,
             decay: &self.decay,
-            mu_na: &self.mu_na,
         };
-        let rare = draw_counts(&lanes, &mut self.streams, &mut self.raw, &mut events[..n]);
+        let counts = &mut self.counts[..n];
+        let rare = draw_counts(&lanes, &mut self.streams, &mut self.raw, counts);
         if rare {
-            for (i, k) in events[..n].iter_mut().enumerate() {
+            for (i, k) in counts.iter_mut().enumerate() {
                 if *k == HEAD as u32 {
-                    *k = self.count_from_table(i);
+                    *k = self
+                        .tables
+                        .get(self.table[i])
+                        .sample(to_uniform(self.raw[i]));
                 }
             }
         }
-        apply_synapse(&lanes, &mut self.i_syn_na, events, current);
+        apply_synapse(&lanes, &mut self.i_syn_na, counts, base, current, events);
+    }
+
+    fn has_events(&self) -> bool {
+        true
     }
 }
 
@@ -219,7 +312,6 @@ struct Lanes<'a> {
     head: &'a [LaneVec<f64>; HEAD],
     w_na: &'a [f64],
     decay: &'a [f64],
-    mu_na: &'a [f64],
 }
 
 crate::dispatch!(
@@ -256,12 +348,15 @@ fn draw_counts_generic(
 }
 
 crate::dispatch!(
-    /// The synapse of every lane: decay, add `w` per event; the current is `mu + I_syn`.
+    /// The synapse of every lane: decay, add `w` per event; the current is `base + I_syn`;
+    /// the counts are added to `events`.
     fn apply_synapse = apply_synapse_generic(
         lanes: &Lanes<'_>,
         i_syn_na: &mut [f64],
-        events: &[u32],
+        counts: &[u32],
+        base: &[f64],
         current: &mut [f64],
+        events: &mut [u32],
     )
 );
 
@@ -269,20 +364,24 @@ crate::dispatch!(
 fn apply_synapse_generic(
     lanes: &Lanes<'_>,
     i_syn_na: &mut [f64],
-    events: &[u32],
+    counts: &[u32],
+    base: &[f64],
     current: &mut [f64],
+    events: &mut [u32],
 ) {
     let n = current.len();
-    let (w, decay, mu, i_syn, events) = (
+    let (w, decay, i_syn, counts, base, events) = (
         &lanes.w_na[..n],
         &lanes.decay[..n],
-        &lanes.mu_na[..n],
         &mut i_syn_na[..n],
-        &events[..n],
+        &counts[..n],
+        &base[..n],
+        &mut events[..n],
     );
     for i in 0..n {
-        i_syn[i] = synapse_step(i_syn[i], decay[i], w[i], events[i]);
-        current[i] = mu[i] + i_syn[i];
+        i_syn[i] = synapse_step(i_syn[i], decay[i], w[i], counts[i]);
+        current[i] = base[i] + i_syn[i];
+        events[i] += counts[i];
     }
 }
 
@@ -290,18 +389,15 @@ fn apply_synapse_generic(
 struct Synapse {
     lambda: f64,
     decay: f64,
-    mu_na: f64,
     w_na: f64,
 }
 
 impl Synapse {
-    fn of(job: &Job) -> Synapse {
-        let p = &job.input;
+    fn of(p: &ModelParams, dt_ms: f64) -> Synapse {
         Synapse {
-            lambda: p.value(ModelParam::Rate) * job.sim.dt_ms / 1000.0,
-            decay: (-job.sim.dt_ms / p.value(ModelParam::TauS)).exp(),
-            mu_na: p.value(ModelParam::Mu),
-            w_na: p.value(ModelParam::W),
+            lambda: events_per_step(p.value(RATE), dt_ms),
+            decay: (-dt_ms / p.value(TAU_S)).exp(),
+            w_na: p.value(W),
         }
     }
 }
@@ -309,7 +405,6 @@ impl Synapse {
 /// The scalar reference (see the module docs).
 #[derive(Default)]
 pub struct PoissonReference {
-    mu_na: Vec<f64>,
     w_na: Vec<f64>,
     /// `exp(-dt/tau_s)`.
     decay: Vec<f64>,
@@ -319,12 +414,10 @@ pub struct PoissonReference {
     rngs: Vec<Xoshiro256PlusPlus>,
 }
 
-impl InputLanes for PoissonReference {
-    fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
-        let s = Synapse::of(job);
+impl PartLanes for PoissonReference {
+    fn push(&mut self, job: &JobView<'_>, seed: u64, first_neuron: u64, count: usize) {
+        let s = Synapse::of(job.params, job.dt_ms);
         let table = self.tables.index_for(s.lambda);
-        let seed = job.seed();
-        self.mu_na.extend(std::iter::repeat_n(s.mu_na, count));
         self.w_na.extend(std::iter::repeat_n(s.w_na, count));
         self.decay.extend(std::iter::repeat_n(s.decay, count));
         self.i_syn_na.extend(std::iter::repeat_n(0.0, count));
@@ -334,14 +427,18 @@ impl InputLanes for PoissonReference {
         );
     }
 
-    fn current(&mut self, _step: u64, current: &mut [f64], events: &mut [u32]) {
+    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], events: &mut [u32]) {
         for (i, out) in current.iter_mut().enumerate() {
             let u = rng::uniform(&mut self.rngs[i]);
             let k = self.tables.get(self.table[i]).sample(u);
-            events[i] = k;
+            events[i] += k;
             self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
-            *out = self.mu_na[i] + self.i_syn_na[i];
+            *out = base[i] + self.i_syn_na[i];
         }
+    }
+
+    fn has_events(&self) -> bool {
+        true
     }
 }
 

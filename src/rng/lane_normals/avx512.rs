@@ -1,4 +1,4 @@
-//! The AVX-512 loop of [`NoiseLanes`](super::NoiseLanes), written with explicit vector
+//! The AVX-512 loop of [`LaneNormals`](super::LaneNormals), written with explicit vector
 //! instructions: besides what the portable loop does, it lists the lanes whose first try is
 //! rejected as it goes (a compress and a store per eight lanes), so that the few lanes to finish
 //! are found without a scan of the whole batch, whose branches the CPU would mispredict about
@@ -12,26 +12,26 @@ use crate::rng::{first_try, xoshiro_next};
 /// One step's draws of all lanes (see [`first_tries`]).
 pub struct Draws<'a> {
     pub states: [&'a mut [u64]; 4],
-    pub mu: &'a [f64],
+    pub base: &'a [f64],
     pub scale: &'a [f64],
-    pub current: &'a mut [f64],
+    pub out: &'a mut [f64],
     /// Each lane's 64-bit number.
     pub bits: &'a mut [u64],
     /// The rejected lanes, in order; needs room for 8 more entries than there are lanes.
     pub rejects: &'a mut [u32],
 }
 
-/// Every lane's draw and first try: `current = mu + scale x` where accepted, the lane's number in
+/// Every lane's draw and first try: `out = base + scale x` where accepted, the lane's number in
 /// `bits`; returns the number of rejected lanes, listed in `rejects`.
 ///
 /// # Safety
 /// The CPU has AVX-512F, AVX-512VL and POPCNT.
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
 pub unsafe fn first_tries(d: Draws<'_>) -> usize {
-    let n = d.current.len();
+    let n = d.out.len();
     let [s0, s1, s2, s3] = d.states;
     assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
-    assert!(d.mu.len() >= n && d.scale.len() >= n && d.bits.len() >= n);
+    assert!(d.base.len() >= n && d.scale.len() >= n && d.bits.len() >= n);
     assert!(d.rejects.len() >= n + 8);
     let mut count = 0;
     let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -48,10 +48,10 @@ pub unsafe fn first_tries(d: Draws<'_>) -> usize {
                     let bits = rng.next();
                     rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
                     let (x, rejected) = first_try8(bits);
-                    let mu = _mm512_loadu_pd(d.mu.as_ptr().add(i));
+                    let base = _mm512_loadu_pd(d.base.as_ptr().add(i));
                     let scale = _mm512_loadu_pd(d.scale.as_ptr().add(i));
-                    let current = _mm512_add_pd(mu, _mm512_mul_pd(scale, x));
-                    _mm512_storeu_pd(d.current.as_mut_ptr().add(i), current);
+                    let out = _mm512_add_pd(base, _mm512_mul_pd(scale, x));
+                    _mm512_storeu_pd(d.out.as_mut_ptr().add(i), out);
                     _mm512_storeu_si512(d.bits.as_mut_ptr().add(i).cast(), bits);
                     let listed = _mm256_maskz_compress_epi32(rejected, lanes);
                     _mm256_storeu_si256(d.rejects.as_mut_ptr().add(count).cast(), listed);
@@ -65,7 +65,7 @@ pub unsafe fn first_tries(d: Draws<'_>) -> usize {
     for j in i..n {
         let b = xoshiro_next(&mut s0[j], &mut s1[j], &mut s2[j], &mut s3[j]);
         let (x, accepted) = first_try(b);
-        d.current[j] = d.mu[j] + d.scale[j] * x;
+        d.out[j] = d.base[j] + d.scale[j] * x;
         d.bits[j] = b;
         if !accepted {
             d.rejects[count] = j as u32;

@@ -1,0 +1,83 @@
+//! Gaussian white-noise input: `c_n = sigma * sqrt(1 ms / dt) * xi_n`, `xi_n ~ N(0, 1)`.
+//!
+//! `sigma` is the amplitude at 1 ms resolution (docs/MODEL.md); the `sqrt(1 ms / dt)` factor
+//! makes the membrane noise independent of `dt`. Each neuron draws its `xi_n` from its own
+//! stream, one per step, from the per-lane normal source ([`LaneNormals`]; its scalar twin
+//! [`ReferenceNormals`] is the reference).
+
+use super::lanes::PartLanes;
+use super::params::Param;
+use super::part::{Allowed, Cost, JobView, ParamDef, Part, Prediction};
+use crate::lanes::LaneVec;
+use crate::rng::{LaneNormals, NormalSource, ReferenceNormals};
+use crate::theory::white_noise;
+
+const SIGMA_DEF: ParamDef = ParamDef {
+    key: "sigma_na",
+    code: 201,
+    unit: "nA",
+    default: None,
+    allowed: Allowed::NonNegative,
+    doc: "noise amplitude at 1 ms resolution",
+};
+
+pub const SIGMA: Param = Param::of(&SIGMA_DEF);
+
+pub const PART: Part = Part {
+    name: "noise",
+    code: 200,
+    formula: "sigma_na * sqrt(1 ms / dt_ms) * xi_n, xi_n ~ N(0, 1) per neuron and step",
+    params: &[SIGMA_DEF],
+    mu_optional: false,
+    lanes: || Box::<NoiseLanes<LaneNormals>>::default(),
+    reference: || Box::<NoiseLanes<ReferenceNormals>>::default(),
+    cost: Cost {
+        ns_per_neuron_step: 0.98,
+        ns_per_neuron: 15.0,
+        seconds_per_job: 15.74e-6,
+        ..Cost::NONE
+    },
+    quiet: |p| p.value(SIGMA) == 0.0,
+    theory: Some(theory),
+    check: None,
+};
+
+/// The current's standard deviation per step, `sigma * sqrt(1 ms / dt)` (nA).
+pub fn step_sd(sigma_na: f64, dt_ms: f64) -> f64 {
+    sigma_na * (1.0 / dt_ms).sqrt()
+}
+
+/// The Siegert / Brunel theory with the discrete-threshold correction ([`white_noise`]).
+fn theory(job: &JobView<'_>) -> Prediction {
+    let (mu, sigma) = (job.params.value(super::MU), job.params.value(SIGMA));
+    let n = job.neuron;
+    let dt = job.dt_ms;
+    let (rate_per_ms, cv) =
+        white_noise::predict(n, job.integrator, dt, mu, sigma, step_sd(sigma, dt));
+    // Within about 1% where the step is small against the membrane time constant.
+    Prediction {
+        rate_per_ms,
+        cv,
+        reliable: dt <= n.tau_m_ms / 100.0,
+    }
+}
+
+/// The noise part's lanes on normal source `N`.
+#[derive(Default)]
+pub struct NoiseLanes<N> {
+    /// `sigma * sqrt(1 ms / dt)`, nA.
+    scale_na: LaneVec<f64>,
+    normals: N,
+}
+
+impl<N: NormalSource> PartLanes for NoiseLanes<N> {
+    fn push(&mut self, job: &JobView<'_>, seed: u64, first_neuron: u64, count: usize) {
+        let scale = step_sd(job.params.value(SIGMA), job.dt_ms);
+        self.scale_na.extend(std::iter::repeat_n(scale, count));
+        self.normals.push(seed, first_neuron, count);
+    }
+
+    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], _events: &mut [u32]) {
+        self.normals.add_scaled(base, &self.scale_na, current);
+    }
+}

@@ -1,0 +1,299 @@
+//! The one column table of a result file: each column's name, Arrow type, nullability, unit,
+//! when it is null, and how a row fills it. The schema, the row buffer and the docs' column
+//! table are derived from it; the input parameter columns come from the registry.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow_array::builder::StringDictionaryBuilder;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, UInt64Array};
+use arrow_schema::{DataType, Field};
+
+use crate::engine::JobResult;
+use crate::input::Param;
+use crate::job::Job;
+use crate::spec::{Key, KeyValue, ValueKind};
+
+/// How a row fills a column, and so its type.
+#[derive(Clone, Copy)]
+pub enum Fill {
+    /// uint64, never null.
+    U64(fn(&Job, &JobResult) -> u64),
+    /// float64, never null.
+    F64(fn(&Job, &JobResult) -> f64),
+    /// float64, null where `None`.
+    OptF64(fn(&Job, &JobResult) -> Option<f64>),
+    /// bool, null where `None`.
+    OptBool(fn(&Job, &JobResult) -> Option<bool>),
+    /// A dictionary-encoded string, never null.
+    Label(fn(&Job, &JobResult) -> &'static str),
+    /// An input parameter: float64, null where the job's model has no such parameter.
+    Param(Param),
+    /// A real-valued [neuron] or [simulation] key: float64, never null.
+    Key(Key),
+}
+
+/// One column of a result file.
+pub struct Column {
+    pub name: &'static str,
+    pub fill: Fill,
+    pub unit: &'static str,
+    /// When it is null, or what it holds (for the docs).
+    pub doc: &'static str,
+}
+
+impl Column {
+    pub fn data_type(&self) -> DataType {
+        match self.fill {
+            Fill::U64(_) => DataType::UInt64,
+            Fill::F64(_) | Fill::OptF64(_) | Fill::Param(_) | Fill::Key(_) => DataType::Float64,
+            Fill::OptBool(_) => DataType::Boolean,
+            Fill::Label(_) => {
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+            }
+        }
+    }
+
+    pub fn nullable(&self) -> bool {
+        matches!(
+            self.fill,
+            Fill::OptF64(_) | Fill::OptBool(_) | Fill::Param(_)
+        )
+    }
+
+    pub fn field(&self) -> Field {
+        Field::new(self.name, self.data_type(), self.nullable())
+    }
+
+    /// The type as the docs name it.
+    fn type_name(&self) -> &'static str {
+        match self.fill {
+            Fill::U64(_) => "uint64",
+            Fill::OptBool(_) => "bool",
+            Fill::Label(_) => "string (dictionary)",
+            _ => "float64",
+        }
+    }
+}
+
+/// Every column, in file order.
+pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
+    let col = |name, fill, unit, doc| Column {
+        name,
+        fill,
+        unit,
+        doc,
+    };
+    let mut cols = vec![
+        col("job_id", Fill::U64(|j, _| j.id), "", "position in the grid"),
+        col(
+            "model",
+            Fill::Label(|j, _| j.model.name()),
+            "",
+            "canonical name: the input parts in registry order joined by +, or constant",
+        ),
+    ];
+    for p in Param::all() {
+        cols.push(col(
+            p.key(),
+            Fill::Param(p),
+            p.def().unit,
+            "null where the job's model has no such parameter (never a fake 0)",
+        ));
+    }
+    for key in Key::SHARED {
+        match key {
+            Key::Integrator => cols.push(col(
+                "integrator",
+                Fill::Label(|j, _| j.sim.integrator.name()),
+                "",
+                "euler or exact",
+            )),
+            Key::Neurons => cols.push(col("neurons", Fill::U64(|j, _| j.sim.neurons), "", "")),
+            Key::Seed => {
+                cols.push(col(
+                    "seed",
+                    Fill::U64(|j, _| j.seed()),
+                    "",
+                    "the job's own derived seed",
+                ));
+                cols.push(col(
+                    "master_seed",
+                    Fill::U64(|j, _| j.sim.seed),
+                    "",
+                    "the spec's seed for this job",
+                ));
+            }
+            key => {
+                debug_assert_eq!(key.kind(), ValueKind::Real);
+                cols.push(col(key.name(), Fill::Key(key), unit_of(key), ""));
+            }
+        }
+    }
+    cols.extend([
+        col(
+            "spikes",
+            Fill::U64(|_, r| r.stats.spikes),
+            "",
+            "in the counting window",
+        ),
+        col(
+            "isis",
+            Fill::U64(|_, r| r.stats.isis),
+            "",
+            "intervals in the window",
+        ),
+        col(
+            "firing_rate_hz",
+            Fill::F64(|_, r| r.stats.firing_rate_hz),
+            "Hz",
+            "",
+        ),
+        col(
+            "firing_rate_sem_hz",
+            Fill::OptF64(|_, r| r.stats.firing_rate_sem_hz),
+            "Hz",
+            "null for one-neuron jobs",
+        ),
+        col("mean_v_mv", Fill::F64(|_, r| r.stats.mean_v_mv), "mV", ""),
+        col(
+            "cv_isi",
+            Fill::OptF64(|_, r| r.stats.cv_isi),
+            "",
+            "null where isis < 2",
+        ),
+        col(
+            "fano",
+            Fill::OptF64(|_, r| r.stats.fano),
+            "",
+            "null without spikes, and for one-neuron jobs",
+        ),
+        col(
+            "theory_rate_hz",
+            Fill::OptF64(|_, r| r.theory.rate_hz),
+            "Hz",
+            "null without a theory (sine input, several parts that are not quiet)",
+        ),
+        col(
+            "theory_cv",
+            Fill::OptF64(|_, r| r.theory.cv),
+            "",
+            "null without a theory; fewer than 2 intervals per job (constant theory); \
+             y_th > 18 (white-noise theory, rate < 1e-140 Hz)",
+        ),
+        col(
+            "theory_reliable",
+            Fill::OptBool(|_, r| r.theory.reliable),
+            "",
+            "null without a theory; true where the theory is exact or shown to hold",
+        ),
+    ]);
+    cols
+});
+
+/// The unit of a real [neuron] or [simulation] key (its name's suffix).
+fn unit_of(key: Key) -> &'static str {
+    match key.name().rsplit('_').next() {
+        Some("ms") => "ms",
+        Some("mv") => "mV",
+        Some("mohm") => "MOhm",
+        _ => "",
+    }
+}
+
+/// The docs' column table (Markdown), derived from [`COLUMNS`].
+pub fn markdown_table() -> String {
+    let mut out = String::from("| column | type | unit | null when / holds |\n|---|---|---|---|\n");
+    for c in COLUMNS.iter() {
+        out.push_str(&format!(
+            "| `{}` | {}{} | {} | {} |\n",
+            c.name,
+            c.type_name(),
+            if c.nullable() { ", nullable" } else { "" },
+            c.unit,
+            c.doc
+        ));
+    }
+    out
+}
+
+/// A column's buffered values.
+enum Values {
+    U64(Vec<u64>),
+    F64(Vec<f64>),
+    OptF64(Vec<Option<f64>>),
+    OptBool(Vec<Option<bool>>),
+    Label(Vec<&'static str>),
+}
+
+/// Column-wise buffer of rows not yet written, one [`Values`] per column of [`COLUMNS`].
+pub struct Rows {
+    columns: Vec<Values>,
+    len: usize,
+}
+
+impl Rows {
+    /// An empty buffer with room for `n` rows in every column (growing a column by doubling
+    /// would copy it and fault in fresh pages again and again: a third of a short run's time).
+    pub fn with_capacity(n: usize) -> Rows {
+        let columns = COLUMNS
+            .iter()
+            .map(|c| match c.fill {
+                Fill::U64(_) => Values::U64(Vec::with_capacity(n)),
+                Fill::F64(_) | Fill::Key(_) => Values::F64(Vec::with_capacity(n)),
+                Fill::OptF64(_) | Fill::Param(_) => Values::OptF64(Vec::with_capacity(n)),
+                Fill::OptBool(_) => Values::OptBool(Vec::with_capacity(n)),
+                Fill::Label(_) => Values::Label(Vec::with_capacity(n)),
+            })
+            .collect();
+        Rows { columns, len: 0 }
+    }
+
+    pub fn push(&mut self, job: &Job, result: &JobResult) {
+        for (c, values) in COLUMNS.iter().zip(&mut self.columns) {
+            match (c.fill, values) {
+                (Fill::U64(f), Values::U64(v)) => v.push(f(job, result)),
+                (Fill::F64(f), Values::F64(v)) => v.push(f(job, result)),
+                (Fill::Key(key), Values::F64(v)) => match key.get(job) {
+                    Some(KeyValue::Real(x)) => v.push(x),
+                    other => unreachable!("{} is a real key, got {other:?}", key.name()),
+                },
+                (Fill::OptF64(f), Values::OptF64(v)) => v.push(f(job, result)),
+                (Fill::Param(p), Values::OptF64(v)) => v.push(job.input.get(p)),
+                (Fill::OptBool(f), Values::OptBool(v)) => v.push(f(job, result)),
+                (Fill::Label(f), Values::Label(v)) => v.push(f(job, result)),
+                _ => unreachable!("buffers are made from the same table"),
+            }
+        }
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The buffered rows as arrays, in column order (the buffers move into the arrays: no copy,
+    /// except for the nullable ones).
+    pub fn into_arrays(self) -> Vec<ArrayRef> {
+        self.columns
+            .into_iter()
+            .map(|values| match values {
+                Values::U64(v) => Arc::new(UInt64Array::from(v)) as ArrayRef,
+                Values::F64(v) => Arc::new(Float64Array::from(v)) as ArrayRef,
+                Values::OptF64(v) => Arc::new(Float64Array::from(v)) as ArrayRef,
+                Values::OptBool(v) => Arc::new(BooleanArray::from(v)) as ArrayRef,
+                Values::Label(v) => {
+                    let mut dict = StringDictionaryBuilder::<Int32Type>::new();
+                    for s in v {
+                        dict.append_value(s);
+                    }
+                    Arc::new(dict.finish()) as ArrayRef
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,190 @@
+//! One standard normal number per lane and step, from each lane's own stream: the per-lane
+//! normal source of every input part that needs one ([`LaneNormals`]), and its scalar twin
+//! ([`ReferenceNormals`]), which the tests hold it to bit for bit.
+//!
+//! The lanes' streams advance in lockstep ([`LaneStreams`]) and the ziggurat's first try (a
+//! table look-up, a multiply and a compare, accepted for 98.5% of draws) runs vectorized over all
+//! lanes; the few rejected lanes then finish their draw alone, from their own streams
+//! ([`finish_rejected`]). Each lane's numbers are exactly rand_distr's `StandardNormal` of its
+//! stream, one after another, whatever the lanes around it.
+//!
+//! The source does not hand out the normals themselves but `out = base + scale * z` in the same
+//! pass (the shape every use has: a current around a mean, an Ornstein–Uhlenbeck update), so the
+//! numbers never make a round trip through memory.
+
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
+use rand_core::Rng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::{LaneStreams, finish_rejected, first_try, neuron_stream, normal, xoshiro_next};
+use crate::fastmath::for_each_set;
+use crate::lanes::LaneVec;
+
+/// `base + scale * z`: how a normal number becomes a value (written once for every path).
+#[inline(always)]
+pub fn scaled(base: f64, scale: f64, z: f64) -> f64 {
+    base + scale * z
+}
+
+/// The fast per-lane normal source (see the module docs).
+#[derive(Default)]
+pub struct LaneNormals {
+    streams: LaneStreams,
+    /// Each lane's 64-bit number of this step, for a lane whose first try is rejected.
+    bits: LaneVec<u64>,
+    /// Whether the lane's first try was rejected this step.
+    rejected: LaneVec<bool>,
+    /// The lanes whose first try was rejected this step, in order (8 entries to spare).
+    rejects: Vec<u32>,
+}
+
+impl LaneNormals {
+    /// Appends the lanes of neurons `first_neuron..first_neuron + count` of streams `seed`.
+    pub fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
+        for neuron in first_neuron..first_neuron + count as u64 {
+            self.streams.push(seed, neuron);
+        }
+        self.bits.resize(self.streams.len(), 0);
+        self.rejected.resize(self.streams.len(), false);
+        self.rejects.resize(self.streams.len() + 8, 0);
+    }
+
+    /// Draws each lane's next normal `z_i` and writes `out[i] = base[i] + scale[i] * z_i`.
+    pub fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
+        let rejected = self.first_tries(base, scale, out);
+        let bits = &self.bits;
+        for &lane in &self.rejects[..rejected] {
+            let lane = lane as usize;
+            let z = self
+                .streams
+                .with_lane(lane, |rng| finish_rejected(bits[lane], rng));
+            out[lane] = scaled(base[lane], scale[lane], z);
+        }
+    }
+
+    /// Every lane's draw and first try (`out` where accepted); returns the number of rejected
+    /// lanes, listed in `self.rejects`.
+    fn first_tries(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) -> usize {
+        let n = out.len();
+        let (base, scale) = (&base[..n], &scale[..n]);
+        let [s0, s1, s2, s3] = self.streams.states(n);
+        #[cfg(target_arch = "x86_64")]
+        if crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512 {
+            let draws = avx512::Draws {
+                states: [s0, s1, s2, s3],
+                base,
+                scale,
+                out,
+                bits: &mut self.bits,
+                rejects: &mut self.rejects,
+            };
+            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
+            return unsafe { avx512::first_tries(draws) };
+        }
+        let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
+        let mut count = 0;
+        if first_tries(s0, s1, s2, s3, base, scale, out, bits, rejected) {
+            for_each_set(rejected, |lane| {
+                self.rejects[count] = lane as u32;
+                count += 1;
+            });
+        }
+        count
+    }
+}
+
+crate::dispatch!(
+    /// Every lane's draw and first try, portably (AVX2, baseline): `out` where accepted; the
+    /// number and a mark where rejected. Returns whether any lane was rejected. (Each array is
+    /// its own argument so that the compiler knows they do not overlap: it vectorizes without
+    /// run-time overlap checks, which it gives up on for this many arrays.)
+    #[allow(clippy::too_many_arguments)]
+    fn first_tries = first_tries_generic(
+        s0: &mut [u64],
+        s1: &mut [u64],
+        s2: &mut [u64],
+        s3: &mut [u64],
+        base: &[f64],
+        scale: &[f64],
+        out: &mut [f64],
+        bits: &mut [u64],
+        rejected: &mut [bool],
+    ) -> bool
+);
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn first_tries_generic(
+    s0: &mut [u64],
+    s1: &mut [u64],
+    s2: &mut [u64],
+    s3: &mut [u64],
+    base: &[f64],
+    scale: &[f64],
+    out: &mut [f64],
+    bits: &mut [u64],
+    rejected: &mut [bool],
+) -> bool {
+    let n = out.len();
+    let (s0, s1, s2, s3) = (&mut s0[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]);
+    let (base, scale) = (&base[..n], &scale[..n]);
+    let (bits, rejected) = (&mut bits[..n], &mut rejected[..n]);
+    let mut any = false;
+    for i in 0..n {
+        let b = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
+        let (x, accepted) = first_try(b);
+        out[i] = scaled(base[i], scale[i], x);
+        bits[i] = b;
+        rejected[i] = !accepted;
+        any |= !accepted;
+    }
+    any
+}
+
+/// The scalar reference: rand_xoshiro's generator per lane, one whole normal after another.
+#[derive(Default)]
+pub struct ReferenceNormals {
+    rngs: Vec<Xoshiro256PlusPlus>,
+}
+
+impl ReferenceNormals {
+    pub fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
+        self.rngs
+            .extend((first_neuron..first_neuron + count as u64).map(|i| neuron_stream(seed, i)));
+    }
+
+    pub fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
+        for (i, o) in out.iter_mut().enumerate() {
+            let rng = &mut self.rngs[i];
+            *o = scaled(base[i], scale[i], normal(&mut || rng.next_u64()));
+        }
+    }
+}
+
+/// A per-lane normal source: the fast one or the reference, so that a part runs on either.
+pub trait NormalSource: Default + Send {
+    /// Appends the lanes of neurons `first_neuron..first_neuron + count` of streams `seed`.
+    fn push(&mut self, seed: u64, first_neuron: u64, count: usize);
+    /// Draws each lane's next normal `z_i` and writes `out[i] = base[i] + scale[i] * z_i`.
+    fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]);
+}
+
+impl NormalSource for LaneNormals {
+    fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
+        LaneNormals::push(self, seed, first_neuron, count)
+    }
+    fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
+        LaneNormals::add_scaled(self, base, scale, out)
+    }
+}
+
+impl NormalSource for ReferenceNormals {
+    fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
+        ReferenceNormals::push(self, seed, first_neuron, count)
+    }
+    fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
+        ReferenceNormals::add_scaled(self, base, scale, out)
+    }
+}

@@ -1,0 +1,255 @@
+//! The spec's key vocabulary: every sweepable key, what it sets in a [`Job`], what values it
+//! takes. The same names serve the TOML spec, the Parquet columns and the error messages.
+
+use crate::input::{Allowed, Param};
+use crate::job::Job;
+use crate::neuron::Integrator;
+
+/// Most neurons one job may have (a job's neurons are reduced together: 8 bytes each).
+pub const MAX_NEURONS: u64 = 1_000_000_000_000;
+
+/// What `neurons` takes (the text of [`MAX_NEURONS`]).
+pub const NEURONS_ALLOWED: &str = "a whole number from 1 to 1000000000000 (1e12)";
+
+/// What `seed` takes.
+pub const SEED_ALLOWED: &str = "a whole number from 0 to 18446744073709551615 (2^64 - 1)";
+
+/// A value of a spec key: real numbers for physical quantities, counts for `neurons` and `seed`,
+/// a name for `integrator`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KeyValue {
+    Real(f64),
+    Count(u64),
+    Integrator(Integrator),
+}
+
+impl KeyValue {
+    /// The value as a number (NaN for a name).
+    pub fn real(self) -> f64 {
+        match self {
+            KeyValue::Real(x) => x,
+            KeyValue::Count(n) => n as f64,
+            KeyValue::Integrator(_) => f64::NAN,
+        }
+    }
+}
+
+impl std::fmt::Display for KeyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyValue::Real(x) => write!(f, "{x}"),
+            KeyValue::Count(n) => write!(f, "{n}"),
+            KeyValue::Integrator(i) => write!(f, "\"{}\"", i.name()),
+        }
+    }
+}
+
+/// What kind of value a key takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Real,
+    Count,
+    Name,
+}
+
+/// Which table of the spec a key belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Neuron,
+    Simulation,
+    Input,
+}
+
+/// Every sweepable key of the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    Input(Param),
+    TauM,
+    EL,
+    R,
+    VTh,
+    VReset,
+    TRef,
+    Dt,
+    Duration,
+    Warmup,
+    Neurons,
+    Seed,
+    Integrator,
+}
+
+impl Key {
+    /// The `[neuron]` and `[simulation]` keys, in the order of the output columns.
+    pub const SHARED: [Key; 12] = [
+        Key::TauM,
+        Key::EL,
+        Key::R,
+        Key::VTh,
+        Key::VReset,
+        Key::TRef,
+        Key::Dt,
+        Key::Duration,
+        Key::Warmup,
+        Key::Integrator,
+        Key::Neurons,
+        Key::Seed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::Input(p) => p.key(),
+            Key::TauM => "tau_m_ms",
+            Key::EL => "e_l_mv",
+            Key::R => "r_mohm",
+            Key::VTh => "v_th_mv",
+            Key::VReset => "v_reset_mv",
+            Key::TRef => "t_ref_ms",
+            Key::Dt => "dt_ms",
+            Key::Duration => "duration_ms",
+            Key::Warmup => "warmup_ms",
+            Key::Neurons => "neurons",
+            Key::Seed => "seed",
+            Key::Integrator => "integrator",
+        }
+    }
+
+    /// One line for the docs' key table.
+    pub fn doc(self) -> &'static str {
+        match self {
+            Key::Input(p) => p.def().doc,
+            Key::TauM => "membrane time constant",
+            Key::EL => "resting potential, and V(0)",
+            Key::R => "membrane resistance",
+            Key::VTh => "spike threshold",
+            Key::VReset => "reset potential (below v_th_mv)",
+            Key::TRef => "refractory time, held at reset for round(t_ref/dt) steps",
+            Key::Dt => "time step",
+            Key::Duration => "simulated time, a whole number of steps",
+            Key::Warmup => "time before counting starts, a whole number of steps",
+            Key::Neurons => "neurons per job",
+            Key::Seed => "master seed",
+            Key::Integrator => "\"euler\" (forward Euler) or \"exact\" (exponential)",
+        }
+    }
+
+    pub fn section(self) -> Section {
+        match self {
+            Key::Input(_) => Section::Input,
+            Key::TauM | Key::EL | Key::R | Key::VTh | Key::VReset | Key::TRef => Section::Neuron,
+            _ => Section::Simulation,
+        }
+    }
+
+    /// Looks a key up by its spec name (input parameters of every part included).
+    pub fn from_name(name: &str) -> Option<Key> {
+        Key::SHARED
+            .into_iter()
+            .find(|k| k.name() == name)
+            .or_else(|| Param::from_key(name).map(Key::Input))
+    }
+
+    /// What kind of value the key takes.
+    pub fn kind(self) -> ValueKind {
+        match self {
+            Key::Neurons | Key::Seed => ValueKind::Count,
+            Key::Integrator => ValueKind::Name,
+            _ => ValueKind::Real,
+        }
+    }
+
+    /// The values a real-valued key takes on its own.
+    pub fn allowed(self) -> Option<Allowed> {
+        Some(match self {
+            Key::Input(p) => p.def().allowed,
+            Key::TauM | Key::R | Key::Dt | Key::Duration => Allowed::Positive,
+            Key::TRef | Key::Warmup => Allowed::NonNegative,
+            Key::EL | Key::VTh | Key::VReset => Allowed::Finite,
+            Key::Neurons | Key::Seed | Key::Integrator => return None,
+        })
+    }
+
+    /// The whole numbers a count key takes, both ends included.
+    pub fn count_range(self) -> (u64, u64) {
+        match self {
+            Key::Neurons => (1, MAX_NEURONS),
+            _ => (0, u64::MAX),
+        }
+    }
+
+    /// What the key takes, as messages and the docs say it.
+    pub fn allowed_text(self) -> &'static str {
+        match self {
+            Key::Neurons => NEURONS_ALLOWED,
+            Key::Seed => SEED_ALLOWED,
+            Key::Integrator => "\"euler\" or \"exact\"",
+            _ => self.allowed().expect("a real key").text(),
+        }
+    }
+
+    /// Checks one value on its own; on failure returns what is allowed.
+    pub fn check(self, value: KeyValue) -> Result<(), &'static str> {
+        let ok = match (self.kind(), value) {
+            (ValueKind::Real, KeyValue::Real(x)) => self.allowed().is_some_and(|a| a.admits(x)),
+            (ValueKind::Count, KeyValue::Count(n)) => {
+                let (lo, hi) = self.count_range();
+                (lo..=hi).contains(&n)
+            }
+            (ValueKind::Name, KeyValue::Integrator(_)) => true,
+            _ => false,
+        };
+        if ok { Ok(()) } else { Err(self.allowed_text()) }
+    }
+
+    /// The key's value in a job (`None` where the job's model has no such parameter).
+    pub fn get(self, job: &Job) -> Option<KeyValue> {
+        let real = |x: f64| Some(KeyValue::Real(x));
+        match self {
+            Key::Input(p) => job.input.get(p).map(KeyValue::Real),
+            Key::TauM => real(job.neuron.tau_m_ms),
+            Key::EL => real(job.neuron.e_l_mv),
+            Key::R => real(job.neuron.r_mohm),
+            Key::VTh => real(job.neuron.v_th_mv),
+            Key::VReset => real(job.neuron.v_reset_mv),
+            Key::TRef => real(job.neuron.t_ref_ms),
+            Key::Dt => real(job.sim.dt_ms),
+            Key::Duration => real(job.sim.duration_ms),
+            Key::Warmup => real(job.sim.warmup_ms),
+            Key::Neurons => Some(KeyValue::Count(job.sim.neurons)),
+            Key::Seed => Some(KeyValue::Count(job.sim.seed)),
+            Key::Integrator => Some(KeyValue::Integrator(job.sim.integrator)),
+        }
+    }
+
+    /// Sets the key in a job (the spec has validated the value for the key).
+    pub fn set(self, job: &mut Job, value: KeyValue) {
+        let real = || value.real();
+        match self {
+            Key::Input(p) => job.input.set(p, Some(real())),
+            Key::TauM => job.neuron.tau_m_ms = real(),
+            Key::EL => job.neuron.e_l_mv = real(),
+            Key::R => job.neuron.r_mohm = real(),
+            Key::VTh => job.neuron.v_th_mv = real(),
+            Key::VReset => job.neuron.v_reset_mv = real(),
+            Key::TRef => job.neuron.t_ref_ms = real(),
+            Key::Dt => job.sim.dt_ms = real(),
+            Key::Duration => job.sim.duration_ms = real(),
+            Key::Warmup => job.sim.warmup_ms = real(),
+            Key::Integrator => {
+                let KeyValue::Integrator(i) = value else {
+                    unreachable!("the spec gives integrator as a name")
+                };
+                job.sim.integrator = i;
+            }
+            Key::Neurons | Key::Seed => {
+                let KeyValue::Count(n) = value else {
+                    unreachable!("the spec gives {} as an integer", self.name())
+                };
+                if self == Key::Neurons {
+                    job.sim.neurons = n;
+                } else {
+                    job.sim.seed = n;
+                }
+            }
+        }
+    }
+}
