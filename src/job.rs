@@ -140,7 +140,10 @@ impl Job {
             }
         }
         let words = &mut words[..n];
-        words.sort_unstable_by_key(|&(code, _)| code);
+        // Registry order is code order for the shipped parts: usually nothing to sort.
+        if !words.is_sorted_by_key(|&(code, _)| code) {
+            words.sort_unstable_by_key(|&(code, _)| code);
+        }
         rng::fold_seed(self.sim.seed, words.iter().copied())
     }
 }

@@ -13,8 +13,8 @@ pub trait PartLanes: Send {
     fn push(&mut self, job: &JobView<'_>, seed: u64, first_neuron: u64, count: usize);
 
     /// Writes `current[i] = base[i] + c_i`, `c_i` the part's current of lane `i` in step `step`
-    /// (nA); a part with presynaptic events adds the step's count of each lane to `events[i]`.
-    fn add(&mut self, step: u64, base: &[f64], current: &mut [f64], events: &mut [u32]);
+    /// (nA); a part with presynaptic events puts the step's count of each lane into `events`.
+    fn add(&mut self, step: u64, base: &[f64], current: &mut [f64], events: Events<'_>);
 
     /// Whether the part has presynaptic events.
     fn has_events(&self) -> bool {
@@ -22,11 +22,25 @@ pub trait PartLanes: Send {
     }
 }
 
+/// Where a part with presynaptic events puts each lane's count of the step: the model's first
+/// such part writes its counts (no pass to clear them first), the next ones add theirs.
+pub struct Events<'a> {
+    pub counts: &'a mut [u32],
+    /// Whether to add to `counts` rather than write them.
+    pub add: bool,
+}
+
 /// The input of a population.
 pub trait InputLanes: Send {
-    /// Appends `count` lanes: neurons `first_neuron..first_neuron + count` of a job with seed
-    /// `job_seed`.
-    fn push(&mut self, job: &JobView<'_>, job_seed: u64, first_neuron: u64, count: usize);
+    /// Appends `count` lanes: neurons `first_neuron..first_neuron + count` of a job whose seed
+    /// `job_seed` gives (asked only by inputs with random streams).
+    fn push(
+        &mut self,
+        job: &JobView<'_>,
+        job_seed: &dyn Fn() -> u64,
+        first_neuron: u64,
+        count: usize,
+    );
 
     /// Writes each lane's input current of step `step` (nA) into `current`, and the number of
     /// presynaptic events of the step into `events`.
@@ -45,7 +59,6 @@ pub struct ModelInput {
     parts: Vec<(u64, Box<dyn PartLanes>)>,
     /// The sum so far, for the parts after the first.
     partial: LaneVec<f64>,
-    events: bool,
 }
 
 impl ModelInput {
@@ -62,7 +75,6 @@ impl ModelInput {
     fn of(model: Model, make: impl Fn(&super::Part) -> Box<dyn PartLanes>) -> ModelInput {
         let parts: Vec<_> = model.parts().map(|p| (p.code, make(p))).collect();
         ModelInput {
-            events: parts.iter().any(|(_, l)| l.has_events()),
             mu_na: LaneVec::new(),
             parts,
             partial: LaneVec::new(),
@@ -71,11 +83,20 @@ impl ModelInput {
 }
 
 impl InputLanes for ModelInput {
-    fn push(&mut self, job: &JobView<'_>, job_seed: u64, first_neuron: u64, count: usize) {
+    fn push(
+        &mut self,
+        job: &JobView<'_>,
+        job_seed: &dyn Fn() -> u64,
+        first_neuron: u64,
+        count: usize,
+    ) {
         let mu = job.params.value(MU);
         self.mu_na.extend(std::iter::repeat_n(mu, count));
-        for (code, lanes) in &mut self.parts {
-            lanes.push(job, rng::part_seed(job_seed, *code), first_neuron, count);
+        if !self.parts.is_empty() {
+            let job_seed = job_seed();
+            for (code, lanes) in &mut self.parts {
+                lanes.push(job, rng::part_seed(job_seed, *code), first_neuron, count);
+            }
         }
         if self.parts.len() > 1 {
             self.partial.resize(self.mu_na.len(), 0.0);
@@ -84,18 +105,25 @@ impl InputLanes for ModelInput {
 
     fn current(&mut self, step: u64, current: &mut [f64], events: &mut [u32]) {
         let n = current.len();
-        if self.events {
-            events[..n].fill(0);
-        }
         let Some(((_, first), rest)) = self.parts.split_first_mut() else {
             current.copy_from_slice(&self.mu_na[..n]);
             return;
         };
-        first.add(step, &self.mu_na[..n], current, events);
+        let first_events = Events {
+            counts: &mut *events,
+            add: false,
+        };
+        first.add(step, &self.mu_na[..n], current, first_events);
+        let mut counted = first.has_events();
         for (_, part) in rest {
             let partial = &mut self.partial[..n];
             partial.copy_from_slice(current);
+            let events = Events {
+                counts: &mut *events,
+                add: counted,
+            };
             part.add(step, partial, current, events);
+            counted |= part.has_events();
         }
     }
 

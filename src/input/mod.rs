@@ -16,7 +16,7 @@ mod part;
 mod poisson;
 mod sine;
 
-pub use lanes::{InputLanes, ModelInput, PartLanes};
+pub use lanes::{Events, InputLanes, ModelInput, PartLanes};
 pub use model::Model;
 pub use noise::SIGMA;
 pub use params::{MU, MU_DEF, ModelParams, N_PARAMS, Param};

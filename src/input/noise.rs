@@ -5,7 +5,7 @@
 //! stream, one per step, from the per-lane normal source ([`LaneNormals`]; its scalar twin
 //! [`ReferenceNormals`] is the reference).
 
-use super::lanes::PartLanes;
+use super::lanes::{Events, PartLanes};
 use super::params::Param;
 use super::part::{Allowed, Cost, JobView, ParamDef, Part, Prediction};
 use crate::lanes::LaneVec;
@@ -77,7 +77,7 @@ impl<N: NormalSource> PartLanes for NoiseLanes<N> {
         self.normals.push(seed, first_neuron, count);
     }
 
-    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], _events: &mut [u32]) {
+    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], _events: Events<'_>) {
         self.normals.add_scaled(base, &self.scale_na, current);
     }
 }

@@ -3,7 +3,7 @@
 //! [`super::PARTS`]), and lets the tests check that adding a part changes no existing result
 //! or seed (`cargo test --features example-part`).
 
-use super::lanes::PartLanes;
+use super::lanes::{Events, PartLanes};
 use super::params::Param;
 use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::lanes::LaneVec;
@@ -44,7 +44,7 @@ impl PartLanes for OffsetLanes {
         self.offset_na.extend(std::iter::repeat_n(offset, count));
     }
 
-    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], _events: &mut [u32]) {
+    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], _events: Events<'_>) {
         for ((out, &b), &c) in current.iter_mut().zip(base).zip(&self.offset_na[..]) {
             *out = b + c;
         }

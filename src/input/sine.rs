@@ -8,7 +8,7 @@
 //! (runs of lanes with the same parameters) the sine is computed once per run; where it holds
 //! many one-neuron jobs, once per lane in a vector loop. Same arithmetic, same bits.
 
-use super::lanes::PartLanes;
+use super::lanes::{Events, PartLanes};
 use super::params::{ModelParams, Param};
 use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::fastmath::sin_cos_2pi;
@@ -105,7 +105,7 @@ impl PartLanes for SineLanes {
         self.dt_ms.extend(std::iter::repeat_n(sine.dt_ms, count));
     }
 
-    fn add(&mut self, step: u64, base: &[f64], current: &mut [f64], _events: &mut [u32]) {
+    fn add(&mut self, step: u64, base: &[f64], current: &mut [f64], _events: Events<'_>) {
         let n = step as f64;
         let len = current.len();
         // Once per run when runs are long (a sine is worth about eight lanes of adding).
@@ -176,7 +176,11 @@ mod tests {
         let n = lanes.amp_na.len();
         let (mut runs, mut each) = (vec![0.0; n], vec![0.0; n]);
         for step in [0, 1, 7, 12_345, 1 << 40] {
-            lanes.add(step, &base, &mut runs, &mut []);
+            let none = Events {
+                counts: &mut [],
+                add: false,
+            };
+            lanes.add(step, &base, &mut runs, none);
             sine_currents(&lanes, step as f64, &base, &mut each);
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&runs), bits(&each), "step {step}");

@@ -51,43 +51,46 @@ fn default_run_writes_parquet_with_the_design_columns() {
 
     let schema = reader.schema().clone();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "job_id",
-            "model",
-            "mu_na",
-            "amp_na",
-            "period_ms",
-            "sigma_na",
-            "rate_hz",
-            "w_na",
-            "tau_s_ms",
-            "tau_m_ms",
-            "e_l_mv",
-            "r_mohm",
-            "v_th_mv",
-            "v_reset_mv",
-            "t_ref_ms",
-            "dt_ms",
-            "duration_ms",
-            "warmup_ms",
-            "integrator",
-            "neurons",
-            "seed",
-            "master_seed",
-            "spikes",
-            "isis",
-            "firing_rate_hz",
-            "firing_rate_sem_hz",
-            "mean_v_mv",
-            "cv_isi",
-            "fano",
-            "theory_rate_hz",
-            "theory_cv",
-            "theory_reliable"
-        ]
-    );
+    // The contract's columns; the example part's column joins its part's place by itself.
+    let mut expected = vec![
+        "job_id",
+        "model",
+        "mu_na",
+        "amp_na",
+        "period_ms",
+        "sigma_na",
+        "rate_hz",
+        "w_na",
+        "tau_s_ms",
+        "tau_m_ms",
+        "e_l_mv",
+        "r_mohm",
+        "v_th_mv",
+        "v_reset_mv",
+        "t_ref_ms",
+        "dt_ms",
+        "duration_ms",
+        "warmup_ms",
+        "integrator",
+        "neurons",
+        "seed",
+        "master_seed",
+        "spikes",
+        "isis",
+        "firing_rate_hz",
+        "firing_rate_sem_hz",
+        "mean_v_mv",
+        "cv_isi",
+        "fano",
+        "theory_rate_hz",
+        "theory_cv",
+        "theory_reliable",
+    ];
+    if cfg!(feature = "example-part") {
+        let at = expected.iter().position(|&c| c == "tau_s_ms").unwrap() + 1;
+        expected.insert(at, "offset_na");
+    }
+    assert_eq!(names, expected);
     // The file's schema is the column table's, type and nullability included.
     for (field, column) in schema.fields().iter().zip(lifsweep::output::COLUMNS.iter()) {
         assert_eq!(**field, column.field(), "{}", column.name);

@@ -14,7 +14,7 @@ fn reference(model: Model) -> Box<dyn InputLanes> {
 }
 
 fn push(input: &mut dyn InputLanes, job: &Job, n: usize) {
-    input.push(&job.view(), job.seed(), 0, n);
+    input.push(&job.view(), &|| job.seed(), 0, n);
 }
 
 fn noise_job(lanes_seed: u64) -> Job {

@@ -78,7 +78,7 @@ struct Replay {
 }
 
 impl InputLanes for Replay {
-    fn push(&mut self, _job: &JobView<'_>, _seed: u64, _first: u64, count: usize) {
+    fn push(&mut self, _: &JobView<'_>, _: &dyn Fn() -> u64, _: u64, count: usize) {
         assert_eq!(count, 1);
     }
 

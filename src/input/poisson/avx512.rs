@@ -21,15 +21,18 @@ pub struct Step<'a> {
     pub i_syn_na: &'a mut [f64],
     pub raw: &'a mut [u64],
     pub events: &'a mut [u32],
+    /// Whether to add the counts to `events` rather than write them.
+    pub add_events: bool,
     pub current: &'a mut [f64],
     /// The lanes needing the table, in order; needs room for 8 more entries than lanes.
     pub rare: &'a mut [u32],
 }
 
 /// Draws every lane's number (into `raw`) and count; for the lanes whose count is below
-/// `HEAD`, applies the synapse, writes the current `base + I_syn` and adds the count to
-/// `events`. Returns the number of the other lanes, listed in `rare` (`HEAD` was added to
-/// their `events`, their synapse is untouched). Needs a multiple of 8 lanes.
+/// `HEAD`, applies the synapse, writes the current `base + I_syn` and puts the count into
+/// `events` (added if `add_events`). Returns the number of the other lanes, listed in `rare`
+/// (`HEAD` was put into their `events`, their synapse is untouched). Needs a multiple of 8
+/// lanes.
 ///
 /// # Safety
 /// The CPU has AVX-512F, DQ and VL, and POPCNT.
@@ -61,11 +64,12 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
                 let below = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(u, _mm512_loadu_pd(f.as_ptr().add(i)));
                 k = _mm256_mask_add_epi32(k, below, k, _mm256_set1_epi32(1));
             }
-            let events = _mm256_loadu_si256(s.events.as_ptr().add(i).cast());
-            _mm256_storeu_si256(
-                s.events.as_mut_ptr().add(i).cast(),
-                _mm256_add_epi32(events, k),
-            );
+            let events = if s.add_events {
+                _mm256_add_epi32(_mm256_loadu_si256(s.events.as_ptr().add(i).cast()), k)
+            } else {
+                k
+            };
+            _mm256_storeu_si256(s.events.as_mut_ptr().add(i).cast(), events);
             let rare = _mm256_cmpeq_epi32_mask(k, _mm256_set1_epi32(HEAD as i32));
             // synapse_step: i_syn * decay + w * k, then the current base + i_syn.
             let i_syn = _mm512_loadu_pd(s.i_syn_na.as_ptr().add(i));

@@ -17,7 +17,7 @@ mod avx512;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::lanes::PartLanes;
+use super::lanes::{Events, PartLanes};
 use super::params::{MU, ModelParams, Param};
 use super::part::{Allowed, Cost, JobView, ParamDef, Part, Prediction};
 use crate::lanes::LaneVec;
@@ -244,8 +244,12 @@ impl PartLanes for PoissonLanes {
         self.rare.resize(self.w_na.len() + 8, 0);
     }
 
-    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], events: &mut [u32]) {
+    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], events: Events<'_>) {
         let n = current.len();
+        let Events {
+            counts: events,
+            add,
+        } = events;
         #[cfg(target_arch = "x86_64")]
         if n.is_multiple_of(8)
             && crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512
@@ -260,6 +264,7 @@ impl PartLanes for PoissonLanes {
                 i_syn_na: &mut self.i_syn_na,
                 raw: &mut self.raw,
                 events: &mut events[..n],
+                add_events: add,
                 current,
                 rare: &mut self.rare,
             };
@@ -268,7 +273,7 @@ impl PartLanes for PoissonLanes {
             for &lane in &self.rare[..rare] {
                 let i = lane as usize;
                 let k = self.count_from_table(i);
-                events[i] += k - HEAD as u32;
+                events[i] = events[i] - HEAD as u32 + k;
                 self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
                 current[i] = base[i] + self.i_syn_na[i];
             }
@@ -291,6 +296,10 @@ impl PartLanes for PoissonLanes {
                 }
             }
         }
+        let events = Events {
+            counts: events,
+            add,
+        };
         apply_synapse(&lanes, &mut self.i_syn_na, counts, base, current, events);
     }
 
@@ -349,14 +358,14 @@ fn draw_counts_generic(
 
 crate::dispatch!(
     /// The synapse of every lane: decay, add `w` per event; the current is `base + I_syn`;
-    /// the counts are added to `events`.
+    /// the counts go to `events`.
     fn apply_synapse = apply_synapse_generic(
         lanes: &Lanes<'_>,
         i_syn_na: &mut [f64],
         counts: &[u32],
         base: &[f64],
         current: &mut [f64],
-        events: &mut [u32],
+        events: Events<'_>,
     )
 );
 
@@ -367,21 +376,25 @@ fn apply_synapse_generic(
     counts: &[u32],
     base: &[f64],
     current: &mut [f64],
-    events: &mut [u32],
+    events: Events<'_>,
 ) {
     let n = current.len();
-    let (w, decay, i_syn, counts, base, events) = (
+    let (w, decay, i_syn, counts, base) = (
         &lanes.w_na[..n],
         &lanes.decay[..n],
         &mut i_syn_na[..n],
         &counts[..n],
         &base[..n],
-        &mut events[..n],
     );
     for i in 0..n {
         i_syn[i] = synapse_step(i_syn[i], decay[i], w[i], counts[i]);
         current[i] = base[i] + i_syn[i];
-        events[i] += counts[i];
+    }
+    let (out, add) = (&mut events.counts[..n], events.add);
+    if add {
+        out.iter_mut().zip(counts).for_each(|(e, &k)| *e += k);
+    } else {
+        out.copy_from_slice(counts);
     }
 }
 
@@ -427,11 +440,11 @@ impl PartLanes for PoissonReference {
         );
     }
 
-    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], events: &mut [u32]) {
+    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], events: Events<'_>) {
         for (i, out) in current.iter_mut().enumerate() {
             let u = rng::uniform(&mut self.rngs[i]);
             let k = self.tables.get(self.table[i]).sample(u);
-            events[i] += k;
+            events.counts[i] = if events.add { events.counts[i] + k } else { k };
             self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
             *out = base[i] + self.i_syn_na[i];
         }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# W1-W3 (one thread, whole processes) with an older binary and this one, RUNS interleaved
+# rounds (default 11): median wall times and their ratio new/old. For "no slower than before"
+# checks of a change (docs/performance.md); the machine drifts over minutes, so only ratios
+# measured in one run mean anything.
+# Usage: bash benches/compare_binaries.sh OLD_LIFSWEEP [RUNS]   (builds this release binary first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+old=$(realpath "${1:?usage: compare_binaries.sh OLD_LIFSWEEP [RUNS]}")
+new=$(realpath target/release/lifsweep)
+runs=${2:-11}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+declare -A times
+for _ in $(seq "$runs"); do
+    for w in 1 2 3; do
+        for which in old new; do
+            bin=$([ $which = old ] && echo "$old" || echo "$new")
+            start=$EPOCHREALTIME
+            "$bin" run "sweeps/bench_w$w.toml" --threads 1 --quiet --force -o "$out/w.parquet" >/dev/null
+            end=$EPOCHREALTIME
+            times[$w$which]="${times[$w$which]:-} $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"
+        done
+    done
+done
+median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+grep -m1 'model name' /proc/cpuinfo
+for w in 1 2 3; do
+    # shellcheck disable=SC2086 # the lists are meant to split
+    o=$(median ${times[${w}old]}) n=$(median ${times[${w}new]})
+    echo "W$w: old $o s, new $n s, new/old $(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.3f", a / b }')"
+done
