@@ -51,6 +51,11 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the spec's keys (units, defaults, allowed values, seed codes) and the input parts,
+    /// as Markdown tables.
+    Keys,
+    /// Print the result file's columns (type, unit, when null), as a Markdown table.
+    Columns,
     /// Print one neuron's t, I, V, input events and spikes as CSV.
     ///
     /// Either a SPEC file with --job (a neuron exactly as the sweep simulated it), or KEY=VALUE
@@ -227,6 +232,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             } else {
                 exit::WORK_LEFT
             });
+        }
+        Command::Keys | Command::Columns => {
+            let text = if matches!(cli.command, Command::Keys) {
+                format!(
+                    "{}\n{}",
+                    crate::spec::reference::key_table(),
+                    crate::spec::reference::part_table()
+                )
+            } else {
+                crate::output::markdown_table()
+            };
+            let mut stdout = std::io::stdout().lock();
+            quiet_if_closed(
+                stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush()),
+            )?;
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -42,14 +42,14 @@ pub type Field = fn(&Job) -> f64;
 
 /// The seed codes of the neuron's parameters and `dt_ms`, with each one's value (see
 /// [`crate::rng`]'s seed derivation; `mu_na` is 8, the input parts' codes are theirs).
-pub const NEURON_CODES: [(u64, Field); 7] = [
-    (1, |j| j.neuron.tau_m_ms),
-    (2, |j| j.neuron.e_l_mv),
-    (3, |j| j.neuron.r_mohm),
-    (4, |j| j.neuron.v_th_mv),
-    (5, |j| j.neuron.v_reset_mv),
-    (6, |j| j.neuron.t_ref_ms),
-    (7, |j| j.sim.dt_ms),
+pub const NEURON_CODES: [(u64, &str, Field); 7] = [
+    (1, "tau_m_ms", |j| j.neuron.tau_m_ms),
+    (2, "e_l_mv", |j| j.neuron.e_l_mv),
+    (3, "r_mohm", |j| j.neuron.r_mohm),
+    (4, "v_th_mv", |j| j.neuron.v_th_mv),
+    (5, "v_reset_mv", |j| j.neuron.v_reset_mv),
+    (6, "t_ref_ms", |j| j.neuron.t_ref_ms),
+    (7, "dt_ms", |j| j.sim.dt_ms),
 ];
 
 /// One job: a population of `sim.neurons` identical, independently driven neurons.
@@ -127,7 +127,7 @@ impl Job {
             words[n] = (code, word);
             n += 1;
         };
-        for (code, value) in NEURON_CODES {
+        for (code, _, value) in NEURON_CODES {
             put(code, rng::real_word(value(self)));
         }
         for part in self.model.parts() {
@@ -174,7 +174,7 @@ mod tests {
         let mut seed2 = base.clone();
         seed2.sim.seed = 2;
         assert_ne!(base.seed(), seed2.seed());
-        for (code, _) in NEURON_CODES {
+        for (code, _, _) in NEURON_CODES {
             let mut changed = base.clone();
             match code {
                 1 => changed.neuron.tau_m_ms = 11.0,

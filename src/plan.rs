@@ -264,3 +264,44 @@ fn human_bytes(b: f64) -> String {
         b => format!("{:.1} TB", b / 1e12),
     }
 }
+
+#[cfg(test)]
+mod cost_tests {
+    use super::*;
+    use crate::input::{AMP, MU, PERIOD, RATE, SIGMA, TAU_S, W};
+
+    fn job(model: Model) -> Job {
+        let mut j = Job::new(model);
+        for (p, x) in [
+            (MU, 1.0),
+            (AMP, 0.5),
+            (PERIOD, 10.0),
+            (SIGMA, 0.3),
+            (RATE, 4000.0),
+            (W, 0.1),
+            (TAU_S, 2.0),
+        ] {
+            if model.has(p) {
+                j.input.set(p, Some(x));
+            }
+        }
+        j
+    }
+
+    /// A combination costs its parts' shares on top of one constant-input job's.
+    #[test]
+    fn a_combination_costs_the_sum_of_its_parts() {
+        let base = job_seconds(&job(Model::CONSTANT));
+        let extra = |m| job_seconds(&job(m)) - base;
+        let all = Model::SINE.with(Model::NOISE).with(Model::POISSON);
+        let sum = extra(Model::SINE) + extra(Model::NOISE) + extra(Model::POISSON);
+        assert!((extra(all) - sum).abs() <= 1e-12 * job_seconds(&job(all)));
+        assert!(extra(Model::POISSON) > 0.0 && extra(Model::NOISE) > 0.0);
+        // Poisson's share grows with its events per step, and plan expands its rate axis.
+        let mut busy = job(Model::POISSON);
+        busy.input.set(RATE, Some(40_000.0));
+        assert!(job_seconds(&busy) > job_seconds(&job(Model::POISSON)));
+        assert!(cost_keys(Model::POISSON).contains(&Key::Input(RATE)));
+        assert!(!cost_keys(Model::NOISE).contains(&Key::Input(SIGMA)));
+    }
+}

@@ -4,7 +4,7 @@
 //! neuron of a job is exactly the one the sweep simulated. Row `n` holds `t_n = n*dt`, the input
 //! `I_n` of step `n`, `V(t_n)` before the update of step `n`, the presynaptic events `k_n` (Poisson
 //! input) and `spike = 1` if a spike occurred at `t_n` (produced by step `n-1`). Rows run from
-//! `t = 0` to `t = duration`, as in `../shared/golden/worked_example.csv`.
+//! `t = 0` to `t = duration`, as in `tests/data/worked_example.csv` (docs/MODEL.md).
 
 use std::io::Write;
 

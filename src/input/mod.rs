@@ -50,7 +50,7 @@ mod tests {
     fn seed_codes_are_unique_across_parts_parameters_and_neuron_keys() {
         let mut codes: Vec<u64> = PARTS.iter().map(|p| p.code).collect();
         codes.extend(Param::all().map(|p| p.def().code));
-        codes.extend(crate::job::NEURON_CODES.iter().map(|(code, _)| *code));
+        codes.extend(crate::job::NEURON_CODES.iter().map(|(code, _, _)| *code));
         let n = codes.len();
         codes.sort_unstable();
         codes.dedup();

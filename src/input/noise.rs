@@ -40,6 +40,7 @@ pub const PART: Part = Part {
     quiet: |p| p.value(SIGMA) == 0.0,
     theory: Some(theory),
     check: None,
+    rules: "",
 };
 
 /// The current's standard deviation per step, `sigma * sqrt(1 ms / dt)` (nA).

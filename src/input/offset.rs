@@ -31,6 +31,7 @@ pub const PART: Part = Part {
     quiet: |p| p.value(OFFSET) == 0.0,
     theory: None,
     check: None,
+    rules: "",
 };
 
 #[derive(Default)]

@@ -12,7 +12,7 @@ pub const MU_DEF: ParamDef = ParamDef {
     unit: "nA",
     default: None,
     allowed: Allowed::Finite,
-    doc: "base current, every model (default 0 where every part allows it)",
+    doc: "base current",
 };
 
 /// Number of input parameters in the registry.

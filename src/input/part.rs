@@ -35,6 +35,8 @@ pub struct Part {
     /// Checks that involve several keys, given the largest value each parameter and `dt_ms`
     /// take in a block; on failure the parameter to blame and the message.
     pub check: Option<Check>,
+    /// What [`Part::check`] checks, for the docs ("" without a check).
+    pub rules: &'static str,
 }
 
 /// A part's check of a block: given the largest value each parameter takes and the largest

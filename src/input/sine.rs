@@ -54,6 +54,7 @@ pub const PART: Part = Part {
     quiet: |_| false,
     theory: None,
     check: None,
+    rules: "",
 };
 
 #[derive(Default)]

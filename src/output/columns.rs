@@ -10,7 +10,7 @@ use arrow_array::{ArrayRef, BooleanArray, Float64Array, UInt64Array};
 use arrow_schema::{DataType, Field};
 
 use crate::engine::JobResult;
-use crate::input::Param;
+use crate::input::{MU, Param};
 use crate::job::Job;
 use crate::spec::{Key, KeyValue, ValueKind};
 
@@ -94,12 +94,12 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
         ),
     ];
     for p in Param::all() {
-        cols.push(col(
-            p.key(),
-            Fill::Param(p),
-            p.def().unit,
-            "null where the job's model has no such parameter (never a fake 0)",
-        ));
+        let doc = if p == MU {
+            "set for every job"
+        } else {
+            "null where the job's model has no such parameter (never a fake 0)"
+        };
+        cols.push(col(p.key(), Fill::Param(p), p.def().unit, doc));
     }
     for key in Key::SHARED {
         match key {

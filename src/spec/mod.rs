@@ -10,6 +10,7 @@ mod checks;
 mod duplicates;
 mod error;
 mod keys;
+pub mod reference;
 mod value;
 
 pub use error::SpecError;

@@ -1,9 +1,12 @@
 """Interoperability check: a lifsweep result file loads in pyarrow, pandas and Polars with the
-columns, dtypes, null rules and provenance that DESIGN.md and the README promise.
+columns, dtypes, null rules and provenance that the column table promises. The columns and the
+parameters of each input part are read from the binary itself (`lifsweep columns`, `lifsweep
+keys`: the program's one column table and its registry), not kept here by hand.
 
-Usage: python check_results.py RESULTS.parquet
+Usage: python check_results.py RESULTS.parquet LIFSWEEP_BINARY
 """
 
+import subprocess
 import sys
 
 import pandas as pd
@@ -11,26 +14,48 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-PARAMS = {
-    "constant": ["mu_na"],
-    "sine": ["mu_na", "amp_na", "period_ms"],
-    "noise": ["mu_na", "sigma_na"],
-    "poisson": ["mu_na", "rate_hz", "w_na", "tau_s_ms"],
-}
-MODEL_COLUMNS = ["mu_na", "amp_na", "period_ms", "sigma_na", "rate_hz", "w_na", "tau_s_ms"]
-SHARED = ["tau_m_ms", "e_l_mv", "r_mohm", "v_th_mv", "v_reset_mv", "t_ref_ms",
-          "dt_ms", "duration_ms", "warmup_ms"]
-UINT = ["job_id", "neurons", "seed", "master_seed", "spikes", "isis"]
-COLUMNS = (["job_id", "model"] + MODEL_COLUMNS + SHARED
-           + ["integrator", "neurons", "seed", "master_seed", "spikes", "isis", "firing_rate_hz",
-              "firing_rate_sem_hz", "mean_v_mv", "cv_isi", "fano", "theory_rate_hz",
-              "theory_cv", "theory_reliable"])
+
+def markdown_rows(text):
+    """The cells of each body row of the Markdown tables in `text`."""
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    return rows
+
+
+def tables(binary):
+    global COLUMNS, TYPES, PART_PARAMS, MODEL_COLUMNS, SHARED, UINT
+    columns = markdown_rows(subprocess.run([binary, "columns"], check=True, capture_output=True,
+                                           text=True).stdout)
+    COLUMNS = [r[0].strip("`") for r in columns]
+    TYPES = {r[0].strip("`"): r[1] for r in columns}
+    keys = markdown_rows(subprocess.run([binary, "keys"], check=True, capture_output=True,
+                                        text=True).stdout)
+    PART_PARAMS = {}
+    for r in keys:
+        if r[1].startswith("[[sweep]], part "):
+            PART_PARAMS.setdefault(r[1].split()[-1], []).append(r[0].strip("`"))
+    MODEL_COLUMNS = ["mu_na"] + [p for ps in PART_PARAMS.values() for p in ps]
+    SHARED = [r[0].strip("`") for r in keys
+              if r[1] in ("[neuron]", "[simulation]") and r[0].strip("`") in TYPES
+              and TYPES[r[0].strip("`")] == "float64"]
+    UINT = [c for c in COLUMNS if TYPES[c] == "uint64"]
+    assert COLUMNS[:2] == ["job_id", "model"] and "theory_reliable" in COLUMNS, COLUMNS
+
+
+def params_of(model):
+    """The parameter columns a job of `model` has: mu_na and its parts' parameters."""
+    parts = [] if model == "constant" else model.split("+")
+    return ["mu_na"] + [p for part in parts for p in PART_PARAMS[part]]
 
 
 def check(path):
     # pyarrow: schema and provenance.
     table = pq.read_table(path)
     assert table.column_names == COLUMNS, table.column_names
+    for field in table.schema:
+        assert field.nullable == TYPES[field.name].endswith("nullable"), field
     assert pa.types.is_dictionary(table.schema.field("model").type)
     assert pa.types.is_dictionary(table.schema.field("integrator").type)
     for c in UINT:
@@ -64,7 +89,7 @@ def check(path):
     assert (df["job_id"].to_numpy() == range(len(df))).all(), "rows in job_id order"
     for model, rows in df.groupby("model", observed=True):
         for c in MODEL_COLUMNS:
-            if c in PARAMS[model]:
+            if c in params_of(model):
                 assert rows[c].notna().all(), (model, c)
             else:
                 assert rows[c].isna().all(), (model, c, "must be null, never a fake 0")
@@ -103,4 +128,5 @@ def check(path):
 
 
 if __name__ == "__main__":
+    tables(sys.argv[2])
     check(sys.argv[1])

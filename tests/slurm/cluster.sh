@@ -6,7 +6,7 @@
 #   tests/slurm/cluster.sh stop DIR  # stops the daemons this script started (never a munged it
 #                                    # found running)
 #
-# The recipe and its quirks are in ../shared/slurm.md: node named localhost (slurmd -N), no
+# The recipe's quirks (docs/cluster.md, "A SLURM cluster for the tests"): node named localhost (slurmd -N), no
 # systemd or cgroups, small MinJobAge and bf_interval so that arrays finish in seconds, 8 CPUs
 # configured on the 2-core machine so that 4 array tasks run at once.
 set -euo pipefail

@@ -6,7 +6,7 @@ use lifsweep::grid::Grid;
 use lifsweep::spec::Spec;
 use rand_core::Rng;
 
-use super::common::{bits, run_spec};
+use super::common::{bits, run_spec, run_with_theory};
 
 const MIXED: &str = r#"
 [neuron]
@@ -395,5 +395,62 @@ fn a_job_bigger_than_an_engine_chunk_is_cut_across_chunks_without_a_trace() {
         for ((_, got), want) in rows.iter().zip(&by_hand) {
             assert_eq!(bits(got), bits(want), "{threads} threads");
         }
+    }
+}
+
+/// A sine on noise: the sum of the two parts' currents. With `sigma_na = 0` the noise adds
+/// exactly nothing (`base + 0 z = base`), so the job is the sine job, spike for spike and bit
+/// for bit, and like it has no theory; with noise it fires differently, and its rows do not
+/// depend on the other jobs of the sweep (packed one-neuron jobs and a 300-neuron job alike).
+#[test]
+fn a_sine_on_noise_is_the_sum_of_its_parts() {
+    let block = |model: &str, sigma: &str| {
+        format!(
+            "[[sweep]]\nmodel = \"{model}\"\nmu_na = [1.2, 1.6]\namp_na = 0.6\n\
+             period_ms = [8.0, 50.0]\n{sigma}"
+        )
+    };
+    let head = "[neuron]\nt_ref_ms = 2.0\n[simulation]\nduration_ms = 500.0\nneurons = 300\n";
+    let sine = run_with_theory(&format!("{head}{}", block("sine", "")), 2);
+    let quiet = run_with_theory(
+        &format!("{head}{}", block("noise+sine", "sigma_na = 0.0\n")),
+        2,
+    );
+    let noisy = run_with_theory(
+        &format!("{head}{}", block("sine+noise", "sigma_na = 0.5\n")),
+        1,
+    );
+    for ((s, q), n) in sine.iter().zip(&quiet).zip(&noisy) {
+        assert_eq!(q.0.model.name(), "sine+noise");
+        assert_eq!(bits(&s.1.stats), bits(&q.1.stats), "sigma 0: the sine job");
+        assert_eq!(
+            q.1.theory,
+            lifsweep::theory::Theory::default(),
+            "no theory, as sine"
+        );
+        assert_ne!(
+            bits(&s.1.stats),
+            bits(&n.1.stats),
+            "noise changes the trajectories"
+        );
+    }
+    assert!(sine.iter().any(|(_, r)| r.stats.spikes > 0));
+    // The noisy jobs again, alone and one neuron each (packed side by side): the first neuron
+    // of each job is the same neuron.
+    let alone = run_with_theory(
+        &format!(
+            "{head}{}",
+            block("sine+noise", "sigma_na = 0.5\n").replace("[[sweep]]", "[[sweep]]\nneurons = 1")
+        ),
+        2,
+    );
+    let traced = |job: &lifsweep::job::Job| {
+        let mut out = Vec::new();
+        lifsweep::trace::write_trace(job, 0, &mut out).unwrap();
+        out
+    };
+    for (big, small) in noisy.iter().zip(&alone) {
+        assert_eq!(big.0.seed(), small.0.seed());
+        assert_eq!(traced(&big.0), traced(&small.0));
     }
 }

@@ -4,6 +4,7 @@ mod constant_input;
 mod convergence;
 mod dataset;
 mod determinism;
+mod docs;
 mod fast_path;
 mod plan_accuracy;
 mod slurm_script;

@@ -23,6 +23,49 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     ("[sweep]\nmodel = \"constant\"\n", &["line 1", "[[sweep]]"]),
+    // Combinations of input parts.
+    (
+        "[[sweep]]\nmodel = \"noise+noise\"\nmu_na = 1\nsigma_na = 1\n",
+        &[
+            "line 2",
+            "\"noise+noise\"",
+            "part \"noise\" is named twice",
+            "joined by +",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"sine+\"\nmu_na = 1\n",
+        &["line 2", "a part name is empty"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"sine+ou\"\nmu_na = 1\n",
+        &[
+            "line 2",
+            "\"ou\" is not an input part",
+            "\"sine\", \"noise\", \"poisson\"",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"sine+noise\"\nmu_na = 1\namp_na = 1\nperiod_ms = 10\nsigma_na = 1\nrate_hz = 5\n",
+        &[
+            "line 7",
+            "model sine+noise",
+            "rate_hz does not belong",
+            "amp_na, period_ms, sigma_na",
+        ],
+    ),
+    (
+        "[[sweep]]\nmodel = \"noise+sine\"\nmu_na = 1\namp_na = 1\nperiod_ms = 10\n",
+        &["line 1", "(model sine+noise) is missing sigma_na"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"sine+poisson\"\namp_na = 1\nperiod_ms = 10\nrate_hz = 5\nw_na = 0.1\ntau_s_ms = 1\n",
+        &["(model sine+poisson) is missing mu_na"],
+    ),
+    (
+        "[[sweep]]\nmodel = \"sine+noise\"\nmu_na = 1\namp_na = 1\nperiod_ms = 0\nsigma_na = 1\n",
+        &["line 5", "period_ms", "a finite number > 0"],
+    ),
     (
         "colour = 1\n[[sweep]]\nmodel = \"constant\"\nmu_na = 1\n",
         &["line 1", "unknown top-level key \"colour\""],
@@ -403,4 +446,27 @@ fn every_example_spec_is_valid() {
         }
     }
     assert!(n >= 4, "sweeps/ holds the default and one family per model");
+}
+
+/// A block names parts in any order; the model is the canonical set, its parameters are the
+/// union of its parts', `mu_na` defaults to 0 only where every part allows it.
+#[test]
+fn combinations_of_parts_parse_to_their_canonical_model() {
+    let spec = Spec::parse(
+        "[[sweep]]\nmodel = \"noise+sine\"\nmu_na = 1\namp_na = 0.5\nperiod_ms = 10\n\
+         sigma_na = [0.1, 0.2]\n[[sweep]]\nmodel = \"poisson\"\nrate_hz = 5\nw_na = 0.1\n\
+         tau_s_ms = 1\n",
+    )
+    .unwrap();
+    let sine_noise = &spec.blocks[0];
+    assert_eq!(sine_noise.model.name(), "sine+noise");
+    assert_eq!(
+        sine_noise.model,
+        lifsweep::input::Model::parse("sine+noise").unwrap()
+    );
+    let keys: Vec<&str> = sine_noise.model.params().map(|(p, _)| p.key()).collect();
+    assert_eq!(keys, ["mu_na", "amp_na", "period_ms", "sigma_na"]);
+    assert_eq!(spec.len(), 3);
+    let poisson = &spec.blocks[1].template;
+    assert_eq!(poisson.input.get(lifsweep::input::MU), Some(0.0));
 }

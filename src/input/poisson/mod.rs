@@ -76,6 +76,7 @@ pub const PART: Part = Part {
     quiet: |p| p.value(RATE) == 0.0 || p.value(W) == 0.0,
     theory: Some(theory),
     check: Some(check),
+    rules: "rate_hz * dt_ms / 1000 <= 500 events per step",
 };
 
 /// Largest mean number of presynaptic events per step, [`events_per_step`], that the spec
