@@ -97,9 +97,14 @@ impl Job {
         self.neuron.refractory_steps(self.sim.dt_ms)
     }
 
+    /// Steps counted in the statistics: those of the window `[warmup, duration)`.
+    pub fn counted_steps(&self) -> u64 {
+        self.n_steps() - self.warmup_steps()
+    }
+
     /// The counting window `[warmup, duration)` in seconds.
     pub fn window_s(&self) -> f64 {
-        (self.n_steps() - self.warmup_steps()) as f64 * self.sim.dt_ms / 1000.0
+        self.counted_steps() as f64 * self.sim.dt_ms / 1000.0
     }
 
     /// Neuron-steps of work: `neurons * n_steps`.
@@ -145,6 +150,20 @@ impl Job {
             words.sort_unstable_by_key(|&(code, _)| code);
         }
         rng::fold_seed(self.sim.seed, words.iter().copied())
+    }
+}
+
+impl From<&Job> for crate::theory::constant::Run {
+    fn from(job: &Job) -> Self {
+        crate::theory::constant::Run {
+            neuron: job.neuron,
+            integrator: job.sim.integrator,
+            dt_ms: job.sim.dt_ms,
+            n_steps: job.n_steps(),
+            warmup_steps: job.warmup_steps(),
+            neurons: job.sim.neurons,
+            window_s: job.window_s(),
+        }
     }
 }
 
@@ -212,6 +231,17 @@ mod tests {
             ),
         ];
         assert_eq!(seeds, PINNED_SEEDS, "{seeds:#x?}");
+    }
+
+    #[test]
+    fn seed_codes_are_unique_across_parts_parameters_and_neuron_keys() {
+        let mut codes: Vec<u64> = crate::input::PARTS.iter().map(|p| p.code).collect();
+        codes.extend(crate::input::Param::all().map(|p| p.def().code));
+        codes.extend(NEURON_CODES.iter().map(|(code, _, _)| *code));
+        let n = codes.len();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), n, "a seed code is used twice");
     }
 
     const PINNED_SEEDS: [u64; 5] = [

@@ -9,12 +9,14 @@
 //! the cut, the packing or the number of threads.
 
 mod batch;
+mod predict;
 mod stats;
 
 pub use batch::{Batch, REPORT_STEPS, Shape};
+pub use predict::predict;
 pub use stats::{JobAccumulator, JobStats, LaneStats, SegmentStats};
 
-use crate::theory::{self, Theory};
+use crate::theory::Theory;
 
 /// What the engine hands out per job: the simulated statistics and the analytic prediction.
 #[derive(Clone, Debug, PartialEq)]
@@ -183,7 +185,7 @@ pub fn run_ids<E>(
             let acc = accs.pop().expect("its sums");
             carried = Some((job, first, acc));
         }
-        let theories: Vec<Theory> = jobs.par_iter().map(theory::predict).collect();
+        let theories: Vec<Theory> = jobs.par_iter().map(predict).collect();
         for ((job, acc), theory) in jobs.iter().zip(&accs).zip(theories) {
             let stats = acc.finish(job);
             emit(job, JobResult { stats, theory })?;

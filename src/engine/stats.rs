@@ -138,8 +138,7 @@ impl JobAccumulator {
     pub fn finish(&self, job: &Job) -> JobStats {
         assert_eq!(self.neurons, job.sim.neurons, "job {} incomplete", job.id);
         let n = self.neurons as f64;
-        let counted_steps = job.n_steps() - job.warmup_steps();
-        let window_s = counted_steps as f64 * job.sim.dt_ms / 1000.0;
+        let window_s = job.window_s();
         let spikes = self.spikes as f64;
         // Sample variance of the counts, from exact integer sums: (N S2 - S1^2) / (N (N-1)).
         let count_var = (self.neurons >= 2).then(|| {
@@ -151,7 +150,7 @@ impl JobAccumulator {
             isis: self.isis,
             firing_rate_hz: spikes / (n * window_s),
             firing_rate_sem_hz: count_var.map(|var| var.sqrt() / window_s / n.sqrt()),
-            mean_v_mv: self.v_sum / (n * counted_steps as f64),
+            mean_v_mv: self.v_sum / (n * job.counted_steps() as f64),
             cv_isi: (self.isis >= 2).then(|| {
                 // Sample standard deviation over mean of the pooled intervals.
                 let k = self.isis as f64;

@@ -47,17 +47,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seed_codes_are_unique_across_parts_parameters_and_neuron_keys() {
-        let mut codes: Vec<u64> = PARTS.iter().map(|p| p.code).collect();
-        codes.extend(Param::all().map(|p| p.def().code));
-        codes.extend(crate::job::NEURON_CODES.iter().map(|(code, _, _)| *code));
-        let n = codes.len();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), n, "a seed code is used twice");
-    }
-
-    #[test]
     fn names_are_canonical_and_the_four_models_keep_theirs() {
         assert_eq!(Model::CONSTANT.name(), "constant");
         for name in ["sine", "noise", "poisson"] {

@@ -81,16 +81,6 @@ impl Param {
     pub fn from_key(key: &str) -> Option<Param> {
         Param::all().find(|p| p.key() == key)
     }
-
-    /// Checks one value on its own; on failure returns what is allowed.
-    pub fn check(self, x: f64) -> Result<(), &'static str> {
-        let allowed = self.def().allowed;
-        if allowed.admits(x) {
-            Ok(())
-        } else {
-            Err(allowed.text())
-        }
-    }
 }
 
 /// `mu_na`.

@@ -158,19 +158,25 @@ fn sine_currents_generic(lanes: &SineLanes, n: f64, base: &[f64], current: &mut 
 mod tests {
     use super::*;
     use crate::input::{MU, Model};
-    use crate::job::Job;
+    use crate::neuron::{Integrator, NeuronParams};
 
     #[test]
     fn runs_of_lanes_get_the_bits_each_lane_would() {
         let mut lanes = SineLanes::default();
         let mut base = Vec::new();
         for (k, count) in [40usize, 3, 100, 1].into_iter().enumerate() {
-            let mut job = Job::new(Model::SINE);
-            job.input.set(MU, Some(1.0 + 0.1 * k as f64));
-            job.input.set(AMP, Some(0.7));
-            job.input.set(PERIOD, Some(13.0 + k as f64));
-            job.sim.neurons = count as u64;
-            lanes.push(&job.view(), 0, 0, count);
+            let mut params = ModelParams::default();
+            params.set(MU, Some(1.0 + 0.1 * k as f64));
+            params.set(AMP, Some(0.7));
+            params.set(PERIOD, Some(13.0 + k as f64));
+            let job = JobView {
+                params: &params,
+                neuron: &NeuronParams::default(),
+                dt_ms: 0.1,
+                integrator: Integrator::Euler,
+            };
+            assert!(Model::SINE.params().all(|(p, _)| params.get(p).is_some()));
+            lanes.push(&job, 0, 0, count);
             base.extend(std::iter::repeat_n(1.0 + 0.1 * k as f64, count));
         }
         assert_eq!(lanes.runs.len(), 4);

@@ -11,7 +11,20 @@
 //! window `[warmup/dt, duration/dt)`. Exact for the map; the simulation agrees to the spike except
 //! where `V_k` lies within rounding error (~1e-13 mV) of threshold.
 
-use crate::job::Job;
+use crate::neuron::{Integrator, NeuronParams};
+
+/// What the constant theory needs of a job (`From<&Job>` in `crate::job`).
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    pub neuron: NeuronParams,
+    pub integrator: Integrator,
+    pub dt_ms: f64,
+    pub n_steps: u64,
+    pub warmup_steps: u64,
+    pub neurons: u64,
+    /// The counting window in seconds.
+    pub window_s: f64,
+}
 
 /// Updates from `v0` to the first `V >= v_th` (`None`: never).
 fn updates_to_spike(v0: f64, v_inf: f64, q: f64, v_th: f64) -> Option<u64> {
@@ -26,16 +39,17 @@ fn updates_to_spike(v0: f64, v_inf: f64, q: f64, v_th: f64) -> Option<u64> {
     Some((k.ceil() as u64).max(1))
 }
 
-/// Spikes of one neuron of `job` driven by the constant current `mu_na`, in the counting window.
-pub fn spikes_per_neuron(job: &Job, mu_na: f64) -> u64 {
-    let n = &job.neuron;
-    let q = 1.0 - job.sim.integrator.coefficient(job.sim.dt_ms, n.tau_m_ms);
+/// Spikes of one neuron of `run` driven by the constant current `mu_na`, in the counting window.
+pub fn spikes_per_neuron(run: impl Into<Run>, mu_na: f64) -> u64 {
+    let run = run.into();
+    let n = &run.neuron;
+    let q = 1.0 - run.integrator.coefficient(run.dt_ms, n.tau_m_ms);
     let v_inf = n.e_l_mv + n.r_mohm * mu_na;
     let Some(k0) = updates_to_spike(n.e_l_mv, v_inf, q, n.v_th_mv) else {
         return 0;
     };
     let first = k0 - 1;
-    let (end, warmup) = (job.n_steps(), job.warmup_steps());
+    let (end, warmup) = (run.n_steps, run.warmup_steps);
     // Spikes at steps first + j * period below `limit`.
     let below = |limit: u64, period: Option<u64>| -> u64 {
         match (limit > first, period) {
@@ -45,17 +59,18 @@ pub fn spikes_per_neuron(job: &Job, mu_na: f64) -> u64 {
         }
     };
     let period = updates_to_spike(n.v_reset_mv, v_inf, q, n.v_th_mv)
-        .map(|k| k + job.refractory_steps() as u64);
+        .map(|k| k + n.refractory_steps(run.dt_ms) as u64);
     below(end, period) - below(warmup, period)
 }
 
-/// (rate in Hz, CV) of `job` with constant drive `mu_na`: the rate of the map, and CV 0 when a
+/// (rate in Hz, CV) of `run` with constant drive `mu_na`: the rate of the map, and CV 0 when a
 /// neuron has at least one interval in the window (null otherwise, as the simulation's).
-pub fn predict(job: &Job, mu_na: f64) -> (f64, Option<f64>) {
-    let spikes = spikes_per_neuron(job, mu_na);
-    let intervals = spikes.saturating_sub(1) * job.sim.neurons;
+pub fn predict(run: impl Into<Run>, mu_na: f64) -> (f64, Option<f64>) {
+    let run = run.into();
+    let spikes = spikes_per_neuron(run, mu_na);
+    let intervals = spikes.saturating_sub(1) * run.neurons;
     (
-        spikes as f64 / job.window_s(),
+        spikes as f64 / run.window_s,
         (intervals >= 2).then_some(0.0),
     )
 }
@@ -64,6 +79,7 @@ pub fn predict(job: &Job, mu_na: f64) -> (f64, Option<f64>) {
 mod tests {
     use super::*;
     use crate::input::Model;
+    use crate::job::Job;
     use crate::neuron::Integrator;
 
     fn job(dt: f64, duration: f64, warmup: f64, t_ref: f64) -> Job {

@@ -1,5 +1,5 @@
 //! Analytic predictions beside every simulated value: one file per theory, each citing its
-//! source. [`predict`] picks the theory for a job; it is cheap next to the simulation.
+//! source. `engine::predict` picks the theory for a job; it is cheap next to the simulation.
 //!
 //! - a job whose input parts are all quiet (constant input, noise with `sigma = 0`, Poisson input
 //!   without events): the exact spike count of the discrete map ([`constant`]), either integrator;
@@ -16,9 +16,6 @@ pub mod shot_noise;
 pub mod special;
 pub mod white_noise;
 
-use crate::input::{MU, Prediction};
-use crate::job::Job;
-
 /// The theory columns of a job's row.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Theory {
@@ -26,34 +23,4 @@ pub struct Theory {
     pub cv: Option<f64>,
     /// Whether the job lies where its theory is known to hold (null without a theory).
     pub reliable: Option<bool>,
-}
-
-/// The analytic prediction for `job`: the exact constant theory where every input part is
-/// quiet (adds nothing), the part's own theory where exactly one is not, null otherwise.
-pub fn predict(job: &Job) -> Theory {
-    let mut active = job.model.parts().filter(|p| !(p.quiet)(&job.input));
-    let prediction = match (active.next(), active.next()) {
-        (None, _) => {
-            let (rate_hz, cv) = constant::predict(job, job.input.get(MU).unwrap_or(0.0));
-            return Theory {
-                rate_hz: Some(rate_hz),
-                cv,
-                reliable: Some(true),
-            };
-        }
-        (Some(part), None) => part.theory.map(|theory| theory(&job.view())),
-        _ => None,
-    };
-    match prediction {
-        Some(Prediction {
-            rate_per_ms,
-            cv,
-            reliable,
-        }) => Theory {
-            rate_hz: Some(rate_per_ms * 1000.0),
-            cv,
-            reliable: Some(reliable),
-        },
-        None => Theory::default(),
-    }
 }

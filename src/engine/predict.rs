@@ -1,0 +1,35 @@
+//! Which theory a job gets, from its input parts (docs/validation.md).
+
+use crate::input::{MU, Prediction};
+use crate::job::Job;
+use crate::theory::{Theory, constant};
+
+/// The analytic prediction for `job`: the exact constant theory where every input part is
+/// quiet (adds nothing), the part's own theory where exactly one is not, null otherwise.
+pub fn predict(job: &Job) -> Theory {
+    let mut active = job.model.parts().filter(|p| !(p.quiet)(&job.input));
+    let prediction = match (active.next(), active.next()) {
+        (None, _) => {
+            let (rate_hz, cv) = constant::predict(job, job.input.get(MU).unwrap_or(0.0));
+            return Theory {
+                rate_hz: Some(rate_hz),
+                cv,
+                reliable: Some(true),
+            };
+        }
+        (Some(part), None) => part.theory.map(|theory| theory(&job.view())),
+        _ => None,
+    };
+    match prediction {
+        Some(Prediction {
+            rate_per_ms,
+            cv,
+            reliable,
+        }) => Theory {
+            rate_hz: Some(rate_per_ms * 1000.0),
+            cv,
+            reliable: Some(reliable),
+        },
+        None => Theory::default(),
+    }
+}
