@@ -126,7 +126,7 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
             }
             key => {
                 debug_assert_eq!(key.kind(), ValueKind::Real);
-                cols.push(col(key.name(), Fill::Key(key), unit_of(key), ""));
+                cols.push(col(key.name(), Fill::Key(key), key.unit(), ""));
             }
         }
     }
@@ -190,16 +190,6 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
     ]);
     cols
 });
-
-/// The unit of a real [neuron] or [simulation] key (its name's suffix).
-fn unit_of(key: Key) -> &'static str {
-    match key.name().rsplit('_').next() {
-        Some("ms") => "ms",
-        Some("mv") => "mV",
-        Some("mohm") => "MOhm",
-        _ => "",
-    }
-}
 
 /// The docs' column table (Markdown), derived from [`COLUMNS`].
 pub fn markdown_table() -> String {

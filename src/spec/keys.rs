@@ -113,6 +113,19 @@ impl Key {
         }
     }
 
+    /// The key's unit (its name's suffix), "" for a count or a name.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Key::Input(p) => p.def().unit,
+            _ => match self.name().rsplit('_').next() {
+                Some("ms") => "ms",
+                Some("mv") => "mV",
+                Some("mohm") => "MOhm",
+                _ => "",
+            },
+        }
+    }
+
     /// One line for the docs' key table.
     pub fn doc(self) -> &'static str {
         match self {

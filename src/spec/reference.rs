@@ -6,16 +6,6 @@ use super::keys::{Key, Section};
 use crate::input::{Model, PARTS, Param};
 use crate::job::Job;
 
-/// The unit of a [neuron] or [simulation] key, from its name's suffix.
-fn unit_of(key: Key) -> &'static str {
-    match key.name().rsplit('_').next() {
-        Some("ms") => "ms",
-        Some("mv") => "mV",
-        Some("mohm") => "MOhm",
-        _ => "",
-    }
-}
-
 /// The spec's keys (Markdown): the [neuron] and [simulation] keys, `model`, and every input
 /// part's parameters, with units, defaults, what is allowed and the seed codes.
 pub fn key_table() -> String {
@@ -40,7 +30,7 @@ pub fn key_table() -> String {
         out.push_str(&format!(
             "| `{}` | {section} | {} | {default} | {allowed} | {} | {code} |\n",
             key.name(),
-            unit_of(key),
+            key.unit(),
             key.doc()
         ));
     }
