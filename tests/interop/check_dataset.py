@@ -2,7 +2,8 @@
 (`pl.scan_parquet("DIR/parts/*.parquet")`), pyarrow.dataset and DuckDB, with the types of a
 single result file and the same rows as the merged file.
 
-Usage: python check_dataset.py DIR MERGED.parquet
+Usage: python check_dataset.py DIR MERGED.parquet LIFSWEEP_BINARY (whose `lifsweep columns`
+gives the columns)
 """
 
 import sys
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from check_results import COLUMNS, UINT
+import check_results
 
 
 def check(directory, merged_path):
@@ -25,7 +26,7 @@ def check(directory, merged_path):
     # pyarrow.dataset: the directory and the glob's files, in job order.
     ds = pads.dataset(f"{directory}/parts", format="parquet")
     table = ds.to_table()
-    assert table.column_names == COLUMNS, table.column_names
+    assert table.column_names == check_results.COLUMNS, table.column_names
     assert table.schema == merged.schema, (table.schema, merged.schema)
     assert table.num_rows == n
     assert table.column("job_id").to_pylist() == list(range(n))
@@ -34,18 +35,18 @@ def check(directory, merged_path):
     # Polars: the documented glob, lazily.
     lf = pl.scan_parquet(glob)
     df = lf.collect()
-    assert df.columns == COLUMNS
+    assert df.columns == check_results.COLUMNS
     assert df.schema["model"] == pl.Categorical, df.schema["model"]
-    for c in UINT:
+    for c in check_results.UINT:
         assert df.schema[c] == pl.UInt64, (c, df.schema[c])
     assert df["job_id"].to_list() == list(range(n))
     assert pl.read_parquet(merged_path).equals(df)
 
     # pandas: the directory, through pyarrow.
     pdf = pd.read_parquet(f"{directory}/parts")
-    assert list(pdf.columns) == COLUMNS
+    assert list(pdf.columns) == check_results.COLUMNS
     assert isinstance(pdf["model"].dtype, pd.CategoricalDtype), pdf["model"].dtype
-    for c in UINT:
+    for c in check_results.UINT:
         assert pdf[c].dtype == "uint64", (c, pdf[c].dtype)
     pd.testing.assert_frame_equal(pdf.reset_index(drop=True), pd.read_parquet(merged_path))
 
@@ -65,4 +66,5 @@ def check(directory, merged_path):
 
 
 if __name__ == "__main__":
+    check_results.tables(sys.argv[3])
     check(sys.argv[1], sys.argv[2])
