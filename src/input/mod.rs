@@ -11,20 +11,24 @@ mod model;
 mod noise;
 #[cfg(any(test, feature = "example-part"))]
 mod offset;
+mod ou;
 mod params;
 mod part;
 mod poisson;
+mod poisson_i;
 mod sine;
 
 pub use lanes::{Events, InputLanes, ModelInput, PartLanes};
 pub use model::Model;
 pub use noise::SIGMA;
+pub use ou::{OU_SIGMA, OU_TAU};
 pub use params::{MU, MU_DEF, ModelParams, N_PARAMS, Param};
 pub use part::{Allowed, Cost, JobView, ParamDef, Part, Prediction};
 pub use poisson::{
     MAX_EVENTS_PER_STEP, PoissonTable, RATE, TAU_S, W, events_per_step, synapse_step,
 };
-pub use sine::{AMP, PERIOD};
+pub use poisson_i::{RATE_I, TAU_I, W_I};
+pub use sine::{AMP, PERIOD, PHASE};
 
 /// The registry: every input part, in canonical order (the order of the parts in a `model`
 /// name and of their parameter columns). A new part is one more line here.
@@ -32,6 +36,8 @@ pub const PARTS: &[&Part] = &[
     &sine::PART,
     &noise::PART,
     &poisson::PART,
+    &ou::PART,
+    &poisson_i::PART,
     #[cfg(any(test, feature = "example-part"))]
     &offset::PART,
 ];
@@ -40,6 +46,8 @@ impl Model {
     pub const SINE: Model = Model::single(&sine::PART);
     pub const NOISE: Model = Model::single(&noise::PART);
     pub const POISSON: Model = Model::single(&poisson::PART);
+    pub const OU: Model = Model::single(&ou::PART);
+    pub const POISSON_I: Model = Model::single(&poisson_i::PART);
 }
 
 #[cfg(test)]

@@ -7,10 +7,10 @@
 
 use super::lanes::{Events, PartLanes};
 use super::params::Param;
-use super::part::{Allowed, Cost, JobView, ParamDef, Part, Prediction};
+use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::lanes::LaneVec;
 use crate::rng::{LaneNormals, NormalSource, ReferenceNormals};
-use crate::theory::white_noise;
+use crate::theory::diffusion::Source;
 
 const SIGMA_DEF: ParamDef = ParamDef {
     key: "sigma_na",
@@ -38,7 +38,8 @@ pub const PART: Part = Part {
         ..Cost::NONE
     },
     quiet: |p| p.value(SIGMA) == 0.0,
-    theory: Some(theory),
+    diffusion: Some(diffusion),
+    theory: None,
     check: None,
     rules: "",
 };
@@ -48,18 +49,16 @@ pub fn step_sd(sigma_na: f64, dt_ms: f64) -> f64 {
     sigma_na * (1.0 / dt_ms).sqrt()
 }
 
-/// The Siegert / Brunel theory with the discrete-threshold correction ([`white_noise`]).
-fn theory(job: &JobView<'_>) -> Prediction {
-    let (mu, sigma) = (job.params.value(super::MU), job.params.value(SIGMA));
-    let n = job.neuron;
-    let dt = job.dt_ms;
-    let (rate_per_ms, cv) =
-        white_noise::predict(n, job.integrator, dt, mu, sigma, step_sd(sigma, dt));
-    // Within about 1% where the step is small against the membrane time constant.
-    Prediction {
-        rate_per_ms,
-        cv,
-        reliable: dt <= n.tau_m_ms / 100.0,
+/// White noise of intensity `sigma^2 x 1 ms`, white at the step scale; the approximation is
+/// trusted (within about 1%) where the step is small against the membrane time constant.
+fn diffusion(job: &JobView<'_>) -> Source {
+    let sigma = job.params.value(SIGMA);
+    Source {
+        mean_na: 0.0,
+        intensity: sigma * sigma,
+        tau_ms: 0.0,
+        reliable: job.dt_ms <= job.neuron.tau_m_ms / 100.0,
+        min_rate_hz: 0.0,
     }
 }
 

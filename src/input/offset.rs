@@ -29,6 +29,7 @@ pub const PART: Part = Part {
     reference: || Box::<OffsetLanes>::default(),
     cost: Cost::NONE,
     quiet: |p| p.value(OFFSET) == 0.0,
+    diffusion: None,
     theory: None,
     check: None,
     rules: "",

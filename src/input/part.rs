@@ -7,6 +7,7 @@
 use super::lanes::PartLanes;
 use super::params::{ModelParams, Param};
 use crate::neuron::{Integrator, NeuronParams};
+use crate::theory::diffusion::Source;
 
 /// An input part: a current added to `mu` (see [`super`]).
 pub struct Part {
@@ -30,7 +31,11 @@ pub struct Part {
     /// Whether the part adds nothing at all for these parameters (e.g. noise with `sigma = 0`):
     /// a job whose parts are all quiet is deterministic and gets the exact constant theory.
     pub quiet: fn(&ModelParams) -> bool,
-    /// The theory of a job in which this part is the only one that is not quiet.
+    /// The part as a source of the diffusion approximation (a fluctuating input): with it, any
+    /// sum of such parts has a theory ([`crate::theory::diffusion`]).
+    pub diffusion: Option<fn(&JobView<'_>) -> Source>,
+    /// The theory of a job in which this part is the only one that is not quiet (for parts
+    /// without a diffusion description).
     pub theory: Option<fn(&JobView<'_>) -> Prediction>,
     /// Checks that involve several keys, given the largest value each parameter and `dt_ms`
     /// take in a block; on failure the parameter to blame and the message.

@@ -1,4 +1,5 @@
-//! Sinusoidal input: `c_n = amp * sin(2*pi*t_n/period)`, `t_n = n*dt`.
+//! Sinusoidal input: `c_n = amp * sin(2*pi*t_n/period + phase)`, `t_n = n*dt`, counted from
+//! the start of the simulation (warm-up included).
 //!
 //! The phase is reduced exactly to one period before the sine is taken (`u = frac(t_n/period)`,
 //! then `sin(2 pi u)` by [`crate::fastmath::sin_cos_2pi`], vectorized), so it stays accurate
@@ -32,14 +33,24 @@ const PERIOD_DEF: ParamDef = ParamDef {
     doc: "period of the sine",
 };
 
+const PHASE_DEF: ParamDef = ParamDef {
+    key: "phase_deg",
+    code: 103,
+    unit: "deg",
+    default: Some(0.0),
+    allowed: Allowed::Finite,
+    doc: "phase of the sine at t = 0",
+};
+
 pub const AMP: Param = Param::of(&AMP_DEF);
 pub const PERIOD: Param = Param::of(&PERIOD_DEF);
+pub const PHASE: Param = Param::of(&PHASE_DEF);
 
 pub const PART: Part = Part {
     name: "sine",
     code: 100,
-    formula: "amp_na * sin(2*pi*t/period_ms), t = n*dt_ms",
-    params: &[AMP_DEF, PERIOD_DEF],
+    formula: "amp_na * sin(2*pi*t/period_ms + phase_deg), t = n*dt_ms from the start (warm-up included)",
+    params: &[AMP_DEF, PERIOD_DEF, PHASE_DEF],
     mu_optional: false,
     lanes: || Box::<SineLanes>::default(),
     reference: || Box::<SineLanes>::default(),
@@ -52,6 +63,7 @@ pub const PART: Part = Part {
     },
     // Today's rows give a sine job no theory, whatever its amplitude.
     quiet: |_| false,
+    diffusion: None,
     theory: None,
     check: None,
     rules: "",
@@ -62,6 +74,7 @@ pub struct SineLanes {
     amp_na: LaneVec<f64>,
     period_ms: LaneVec<f64>,
     dt_ms: LaneVec<f64>,
+    phase: LaneVec<f64>,
     /// Consecutive lanes with the same parameters: (first lane, lanes, parameters).
     runs: Vec<(usize, usize, Sine)>,
 }
@@ -72,6 +85,8 @@ struct Sine {
     amp_na: f64,
     period_ms: f64,
     dt_ms: f64,
+    /// The phase in periods, `phase_deg / 360`.
+    phase: f64,
 }
 
 impl Sine {
@@ -80,14 +95,16 @@ impl Sine {
             amp_na: p.value(AMP),
             period_ms: p.value(PERIOD),
             dt_ms,
+            phase: p.value(PHASE) / 360.0,
         }
     }
 
     /// The current of step `n`.
     #[inline(always)]
     fn current(&self, n: f64) -> f64 {
-        // t_n = n*dt is computed, never accumulated, so the phase does not drift.
-        let cycles = n * self.dt_ms / self.period_ms;
+        // t_n = n*dt is computed, never accumulated, so the phase does not drift. (A phase of
+        // 0 adds exactly nothing.)
+        let cycles = n * self.dt_ms / self.period_ms + self.phase;
         let (s, _) = sin_cos_2pi(cycles - cycles.floor());
         self.amp_na * s
     }
@@ -104,6 +121,7 @@ impl PartLanes for SineLanes {
         self.period_ms
             .extend(std::iter::repeat_n(sine.period_ms, count));
         self.dt_ms.extend(std::iter::repeat_n(sine.dt_ms, count));
+        self.phase.extend(std::iter::repeat_n(sine.phase, count));
     }
 
     fn add(&mut self, step: u64, base: &[f64], current: &mut [f64], _events: Events<'_>) {
@@ -138,10 +156,11 @@ crate::dispatch!(
 #[inline(always)]
 fn sine_currents_generic(lanes: &SineLanes, n: f64, base: &[f64], current: &mut [f64]) {
     let len = current.len();
-    let (amp, period, dt, base) = (
+    let (amp, period, dt, phase, base) = (
         &lanes.amp_na[..len],
         &lanes.period_ms[..len],
         &lanes.dt_ms[..len],
+        &lanes.phase[..len],
         &base[..len],
     );
     for i in 0..len {
@@ -149,6 +168,7 @@ fn sine_currents_generic(lanes: &SineLanes, n: f64, base: &[f64], current: &mut 
             amp_na: amp[i],
             period_ms: period[i],
             dt_ms: dt[i],
+            phase: phase[i],
         };
         current[i] = base[i] + sine.current(n);
     }
@@ -169,6 +189,7 @@ mod tests {
             params.set(MU, Some(1.0 + 0.1 * k as f64));
             params.set(AMP, Some(0.7));
             params.set(PERIOD, Some(13.0 + k as f64));
+            params.set(PHASE, Some(if k == 2 { 90.0 } else { 0.0 }));
             let job = JobView {
                 params: &params,
                 neuron: &NeuronParams::default(),

@@ -3,15 +3,18 @@
 //!
 //! - a job whose input parts are all quiet (constant input, noise with `sigma = 0`, Poisson input
 //!   without events): the exact spike count of the discrete map ([`constant`]), either integrator;
-//! - a job with one part that is not quiet: that part's theory hook (`Part::theory`), e.g. white
-//!   noise: the Siegert / Ricciardi rate and Brunel's CV with the discrete-threshold correction
-//!   ([`white_noise`]); Poisson input: the diffusion approximation with the Fourcaud–Brunel
-//!   correction ([`shot_noise`]); sine input: none (null);
-//! - several parts that are not quiet: none yet (null).
+//! - a job whose parts that are not quiet are all fluctuating inputs (white noise, Poisson
+//!   synapses, OU noise, any sum of them): the diffusion approximation ([`diffusion`]: the
+//!   Siegert / Ricciardi rate and Brunel's CV of [`white_noise`], with the discrete-threshold or
+//!   the Fourcaud–Brunel correction), each part describing itself (`Part::diffusion`; Poisson
+//!   synapses by [`shot_noise`]);
+//! - otherwise a job with one part that is not quiet and has a theory of its own
+//!   (`Part::theory`); sine input has none yet (null), nor has a sine on noise.
 //!
 //! The theory files take numbers, not jobs: the parts' hooks map their parameters onto them.
 
 pub mod constant;
+pub mod diffusion;
 pub mod shot_noise;
 pub mod special;
 pub mod white_noise;

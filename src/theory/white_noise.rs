@@ -28,37 +28,11 @@
 use std::f64::consts::PI;
 
 use super::special::{dawson, erfcx, integrate};
-use crate::neuron::{Integrator, NeuronParams};
 
 /// `-zeta(1/2) / sqrt(2 pi)`: Siegmund's discrete-barrier shift in step standard deviations.
 pub const BETA: f64 = 0.582_597_157_939_010_7;
 
 const REL_TOL: f64 = 1e-9;
-
-/// (rate in 1/ms, CV) of the simulated neuron driven by `mu + sigma sqrt(1 ms/dt) xi`, whose
-/// steps' current has standard deviation `step_sd_na` (`sigma sqrt(1 ms/dt)`): [`siegert`] with
-/// the discrete-threshold correction.
-pub fn predict(
-    n: &NeuronParams,
-    integrator: Integrator,
-    dt_ms: f64,
-    mu_na: f64,
-    sigma_na: f64,
-    step_sd_na: f64,
-) -> (f64, Option<f64>) {
-    let mu_v = n.e_l_mv + n.r_mohm * mu_na;
-    let sigma_v = n.r_mohm * sigma_na * (1.0 / n.tau_m_ms).sqrt();
-    let a = integrator.coefficient(dt_ms, n.tau_m_ms);
-    let v_th = n.v_th_mv + BETA * (a * n.r_mohm * step_sd_na);
-    siegert(
-        mu_v,
-        sigma_v,
-        v_th,
-        n.v_reset_mv,
-        n.tau_m_ms,
-        n.refractory_ms(dt_ms),
-    )
-}
 
 /// Stationary firing rate (1/ms) and ISI CV of the LIF neuron with white-noise drive, from
 /// Brunel's formulas; `None` for the CV where `y_th > 18` (the rate is then below 1e-140 Hz and

@@ -58,10 +58,16 @@ fn default_run_writes_parquet_with_the_design_columns() {
         "mu_na",
         "amp_na",
         "period_ms",
+        "phase_deg",
         "sigma_na",
         "rate_hz",
         "w_na",
         "tau_s_ms",
+        "ou_sigma_na",
+        "ou_tau_ms",
+        "rate_i_hz",
+        "w_i_na",
+        "tau_i_ms",
         "tau_m_ms",
         "e_l_mv",
         "r_mohm",
@@ -87,7 +93,7 @@ fn default_run_writes_parquet_with_the_design_columns() {
         "theory_reliable",
     ];
     if cfg!(feature = "example-part") {
-        let at = expected.iter().position(|&c| c == "tau_s_ms").unwrap() + 1;
+        let at = expected.iter().position(|&c| c == "tau_i_ms").unwrap() + 1;
         expected.insert(at, "offset_na");
     }
     assert_eq!(names, expected);

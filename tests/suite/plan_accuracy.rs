@@ -46,6 +46,10 @@ fn measured() -> Vec<(String, f64)> {
         ("poisson_rate_weight", 0.9841),
         ("sine_frequency_family", 0.0417),
         ("validation", 0.8861),
+        ("ou_correlation_family", 1.6456),
+        ("balanced_ei", 1.0884),
+        ("stochastic_resonance", 0.5695),
+        ("validation_coloured", 1.7143),
     ] {
         let text = std::fs::read_to_string(sweeps.join(format!("{name}.toml"))).unwrap();
         out.push((text, secs));

@@ -38,11 +38,11 @@ const CASES: &[(&str, &[&str])] = &[
         &["line 2", "a part name is empty"],
     ),
     (
-        "[[sweep]]\nmodel = \"sine+ou\"\nmu_na = 1\n",
+        "[[sweep]]\nmodel = \"sine+pink\"\nmu_na = 1\n",
         &[
             "line 2",
-            "\"ou\" is not an input part",
-            "\"sine\", \"noise\", \"poisson\"",
+            "\"pink\" is not an input part",
+            "\"sine\", \"noise\", \"poisson\", \"ou\", \"poisson_i\"",
         ],
     ),
     (
@@ -51,7 +51,7 @@ const CASES: &[(&str, &[&str])] = &[
             "line 7",
             "model sine+noise",
             "rate_hz does not belong",
-            "amp_na, period_ms, sigma_na",
+            "amp_na, period_ms, phase_deg (default 0), sigma_na",
         ],
     ),
     (
@@ -465,7 +465,10 @@ fn combinations_of_parts_parse_to_their_canonical_model() {
         lifsweep::input::Model::parse("sine+noise").unwrap()
     );
     let keys: Vec<&str> = sine_noise.model.params().map(|(p, _)| p.key()).collect();
-    assert_eq!(keys, ["mu_na", "amp_na", "period_ms", "sigma_na"]);
+    assert_eq!(
+        keys,
+        ["mu_na", "amp_na", "period_ms", "phase_deg", "sigma_na"]
+    );
     assert_eq!(spec.len(), 3);
     let poisson = &spec.blocks[1].template;
     assert_eq!(poisson.input.get(lifsweep::input::MU), Some(0.0));

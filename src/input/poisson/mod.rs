@@ -18,11 +18,11 @@ mod avx512;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::lanes::{Events, PartLanes};
-use super::params::{MU, ModelParams, Param};
-use super::part::{Allowed, Cost, JobView, ParamDef, Part, Prediction};
+use super::params::{ModelParams, Param};
+use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::lanes::LaneVec;
 use crate::rng::{self, LaneStreams, to_uniform};
-use crate::theory::shot_noise;
+use crate::theory::{diffusion, shot_noise};
 
 const RATE_DEF: ParamDef = ParamDef {
     key: "rate_hz",
@@ -55,6 +55,59 @@ pub const RATE: Param = Param::of(&RATE_DEF);
 pub const W: Param = Param::of(&W_DEF);
 pub const TAU_S: Param = Param::of(&TAU_S_DEF);
 
+/// The parameters of one Poisson source: this part's, or another part's with the same rule
+/// (`poisson_i`).
+#[derive(Clone, Copy, Debug)]
+pub struct Source {
+    pub rate: Param,
+    pub w: Param,
+    pub tau: Param,
+}
+
+/// This part's source.
+pub const EXCITATORY: Source = Source {
+    rate: RATE,
+    w: W,
+    tau: TAU_S,
+};
+
+impl Default for Source {
+    /// [`EXCITATORY`].
+    fn default() -> Self {
+        EXCITATORY
+    }
+}
+
+impl Source {
+    /// Whether the source delivers nothing (no events, or events of weight 0).
+    pub fn quiet(&self, p: &ModelParams) -> bool {
+        p.value(self.rate) == 0.0 || p.value(self.w) == 0.0
+    }
+
+    /// At most [`MAX_EVENTS_PER_STEP`] events per step, at the block's largest rate and step.
+    pub fn check(&self, max: &dyn Fn(Param) -> f64, dt_max: f64) -> Result<(), (Param, String)> {
+        let rate_max = max(self.rate);
+        let mean = events_per_step(rate_max, dt_max);
+        if mean > MAX_EVENTS_PER_STEP {
+            return Err((
+                self.rate,
+                format!(
+                    "{} = {rate_max} at dt_ms = {dt_max} is {mean} presynaptic events per \
+                     step; at most {MAX_EVENTS_PER_STEP} are allowed: use a smaller dt_ms",
+                    self.rate.key()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The source in the diffusion approximation ([`shot_noise`]).
+    pub fn diffusion(&self, job: &JobView<'_>) -> diffusion::Source {
+        let p = |k| job.params.value(k);
+        shot_noise::source(job.neuron, job.dt_ms, p(self.rate), p(self.w), p(self.tau))
+    }
+}
+
 pub const PART: Part = Part {
     name: "poisson",
     code: 300,
@@ -73,9 +126,10 @@ pub const PART: Part = Part {
         params: &[&RATE_DEF],
         ..Cost::NONE
     },
-    quiet: |p| p.value(RATE) == 0.0 || p.value(W) == 0.0,
-    theory: Some(theory),
-    check: Some(check),
+    quiet: |p| EXCITATORY.quiet(p),
+    diffusion: Some(|job| EXCITATORY.diffusion(job)),
+    theory: None,
+    check: Some(|max, dt_max| EXCITATORY.check(max, dt_max)),
     rules: "rate_hz * dt_ms / 1000 <= 500 events per step",
 };
 
@@ -86,41 +140,6 @@ pub const MAX_EVENTS_PER_STEP: f64 = 500.0;
 /// The mean number of presynaptic events per step, `rate_hz * dt_ms / 1000`.
 pub fn events_per_step(rate_hz: f64, dt_ms: f64) -> f64 {
     rate_hz * dt_ms / 1000.0
-}
-
-/// At most [`MAX_EVENTS_PER_STEP`] events per step, at the block's largest rate and step.
-fn check(max: &dyn Fn(Param) -> f64, dt_max: f64) -> Result<(), (Param, String)> {
-    let rate_max = max(RATE);
-    let mean = events_per_step(rate_max, dt_max);
-    if mean > MAX_EVENTS_PER_STEP {
-        return Err((
-            RATE,
-            format!(
-                "rate_hz = {rate_max} at dt_ms = {dt_max} is {mean} presynaptic events per step; \
-                 at most {MAX_EVENTS_PER_STEP} are allowed: use a smaller dt_ms"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// The diffusion approximation with the Fourcaud–Brunel correction ([`shot_noise`]).
-fn theory(job: &JobView<'_>) -> Prediction {
-    let p = |k| job.params.value(k);
-    let (rate_per_ms, cv, reliable) = shot_noise::predict(
-        job.neuron,
-        job.integrator,
-        job.dt_ms,
-        p(MU),
-        p(RATE),
-        p(W),
-        p(TAU_S),
-    );
-    Prediction {
-        rate_per_ms,
-        cv,
-        reliable,
-    }
 }
 
 /// The synapse of MODEL.md: decay the current by `decay = exp(-dt/tau_s)`, add `w` per event.
@@ -209,6 +228,7 @@ const HEAD: usize = 4;
 /// The fast path (see the module docs).
 #[derive(Default)]
 pub struct PoissonLanes {
+    source: Source,
     w_na: LaneVec<f64>,
     decay: LaneVec<f64>,
     i_syn_na: LaneVec<f64>,
@@ -224,9 +244,29 @@ pub struct PoissonLanes {
     rare: Vec<u32>,
 }
 
+impl PoissonLanes {
+    /// The fast path of `source`.
+    pub fn of(source: Source) -> PoissonLanes {
+        PoissonLanes {
+            source,
+            ..Default::default()
+        }
+    }
+}
+
+impl PoissonReference {
+    /// The reference of `source`.
+    pub fn of(source: Source) -> PoissonReference {
+        PoissonReference {
+            source,
+            ..Default::default()
+        }
+    }
+}
+
 impl PartLanes for PoissonLanes {
     fn push(&mut self, job: &JobView<'_>, seed: u64, first_neuron: u64, count: usize) {
-        let s = Synapse::of(job.params, job.dt_ms);
+        let s = Synapse::of(job.params, job.dt_ms, self.source);
         let index = self.tables.index_for(s.lambda);
         let table = self.tables.get(index);
         for (k, head) in self.head.iter_mut().enumerate() {
@@ -407,11 +447,11 @@ struct Synapse {
 }
 
 impl Synapse {
-    fn of(p: &ModelParams, dt_ms: f64) -> Synapse {
+    fn of(p: &ModelParams, dt_ms: f64, source: Source) -> Synapse {
         Synapse {
-            lambda: events_per_step(p.value(RATE), dt_ms),
-            decay: (-dt_ms / p.value(TAU_S)).exp(),
-            w_na: p.value(W),
+            lambda: events_per_step(p.value(source.rate), dt_ms),
+            decay: (-dt_ms / p.value(source.tau)).exp(),
+            w_na: p.value(source.w),
         }
     }
 }
@@ -419,6 +459,7 @@ impl Synapse {
 /// The scalar reference (see the module docs).
 #[derive(Default)]
 pub struct PoissonReference {
+    source: Source,
     w_na: Vec<f64>,
     /// `exp(-dt/tau_s)`.
     decay: Vec<f64>,
@@ -430,7 +471,7 @@ pub struct PoissonReference {
 
 impl PartLanes for PoissonReference {
     fn push(&mut self, job: &JobView<'_>, seed: u64, first_neuron: u64, count: usize) {
-        let s = Synapse::of(job.params, job.dt_ms);
+        let s = Synapse::of(job.params, job.dt_ms, self.source);
         let table = self.tables.index_for(s.lambda);
         self.w_na.extend(std::iter::repeat_n(s.w_na, count));
         self.decay.extend(std::iter::repeat_n(s.decay, count));
