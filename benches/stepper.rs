@@ -18,6 +18,12 @@ fn spec(model: &str, neurons: u64, steps: u64) -> Spec {
         "sine" => "mu_na = 1.6\namp_na = 0.5\nperiod_ms = 50.0",
         "noise" => "mu_na = 1.4\nsigma_na = 0.5",
         "poisson" => "mu_na = 0.8\nrate_hz = 2000.0\nw_na = 0.1\ntau_s_ms = 5.0",
+        "ou" => "mu_na = 1.4\nou_sigma_na = 0.5\nou_tau_ms = 2.0",
+        "poisson+poisson_i" => {
+            "mu_na = 0.8\nrate_hz = 2000.0\nw_na = 0.1\ntau_s_ms = 5.0\nrate_i_hz = 1000.0\n\
+             w_i_na = -0.1\ntau_i_ms = 5.0"
+        }
+        "sine+noise" => "mu_na = 1.4\namp_na = 0.5\nperiod_ms = 50.0\nsigma_na = 0.5",
         _ => unreachable!(),
     };
     Spec::parse(&format!(
@@ -33,7 +39,15 @@ fn stepper(c: &mut Criterion) {
         .num_threads(1)
         .build()
         .unwrap();
-    for model in ["constant", "sine", "noise", "poisson"] {
+    for model in [
+        "constant",
+        "sine",
+        "noise",
+        "poisson",
+        "ou",
+        "poisson+poisson_i",
+        "sine+noise",
+    ] {
         let mut group = c.benchmark_group(format!("stepper/{model}"));
         group.sample_size(10);
         for neurons in [1u64, 100, 10_000, 100_000] {

@@ -121,7 +121,8 @@ impl Batch {
         self.input
             .get()
             .push(&job.view(), &|| job.seed(), first_neuron, count);
-        self.stats.push(count);
+        let clock = crate::input::Clock::of(job.model, &job.input, job.sim.dt_ms);
+        self.stats.push(count, clock);
         let lanes = self.membrane.len();
         self.current_na.resize(lanes, 0.0);
         self.events.resize(lanes, 0);

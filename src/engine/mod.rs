@@ -9,10 +9,12 @@
 //! the cut, the packing or the number of threads.
 
 mod batch;
+mod phase;
 mod predict;
 mod stats;
 
 pub use batch::{Batch, REPORT_STEPS, Shape};
+pub use phase::Locking;
 pub use predict::predict;
 pub use stats::{JobAccumulator, JobStats, LaneStats, SegmentStats};
 

@@ -4,6 +4,8 @@
 //! how its neurons were cut into batches or in which order the batches ran. The one float sum,
 //! the potential, is folded neuron by neuron in neuron order.
 
+use super::phase::{LanePhases, Locking};
+use crate::input::Clock;
 use crate::job::Job;
 use crate::lanes::{LaneBits, LaneVec};
 
@@ -12,6 +14,8 @@ use crate::lanes::{LaneBits, LaneVec};
 pub struct LaneStats {
     spikes: Vec<SpikeSums>,
     v_sum: LaneVec<f64>,
+    /// The spikes' phases, for a batch of jobs with a sine part.
+    phases: Option<LanePhases>,
 }
 
 /// One lane's spike and interval sums (together, so a spike touches one cache line).
@@ -29,7 +33,14 @@ struct SpikeSums {
 const NONE: u64 = u64::MAX;
 
 impl LaneStats {
-    pub fn push(&mut self, count: usize) {
+    /// Appends `count` lanes, with the clock of their job's sine part (if it has one: every
+    /// job of a batch has the same parts).
+    pub fn push(&mut self, count: usize, clock: Option<Clock>) {
+        if let Some(clock) = clock {
+            self.phases
+                .get_or_insert_with(LanePhases::default)
+                .push(clock, count);
+        }
         let n = self.spikes.len() + count;
         let none = SpikeSums {
             spikes: 0,
@@ -55,6 +66,9 @@ impl LaneStats {
 
     #[inline]
     fn record(&mut self, i: usize, step: u64) {
+        if let Some(phases) = &mut self.phases {
+            phases.record(i, step);
+        }
         let s = &mut self.spikes[i];
         s.spikes += 1;
         if s.last_spike != NONE {
@@ -70,6 +84,7 @@ impl LaneStats {
     pub fn segment(&self, lanes: std::ops::Range<usize>) -> SegmentStats {
         let mut s = SegmentStats {
             v_sums: self.v_sum[lanes.clone()].to_vec(),
+            phase_sums: self.phases.as_ref().map(|p| p.segment(lanes.clone())),
             ..SegmentStats::default()
         };
         for lane in &self.spikes[lanes] {
@@ -93,6 +108,8 @@ pub struct SegmentStats {
     pub isi_sq: u128,
     /// Each neuron's sum of `V(t_n)` over counted steps, in neuron order.
     pub v_sums: Vec<f64>,
+    /// The spikes' phase sums (jobs with a sine part).
+    pub phase_sums: Option<[f64; 2]>,
 }
 
 /// Collects a job's segments (in neuron order) and computes its statistics.
@@ -105,6 +122,7 @@ pub struct JobAccumulator {
     isi_sum: u128,
     isi_sq: u128,
     v_sum: f64,
+    phase_sums: Option<[f64; 2]>,
 }
 
 /// The statistics columns of a job's row.
@@ -120,6 +138,8 @@ pub struct JobStats {
     pub cv_isi: Option<f64>,
     /// Null if no neuron spiked or the job has one neuron.
     pub fano: Option<f64>,
+    /// Phase locking to the job's sine part; null without one, or without spikes.
+    pub locking: Option<Locking>,
 }
 
 impl JobAccumulator {
@@ -132,6 +152,10 @@ impl JobAccumulator {
         self.isi_sum += seg.isi_sum;
         self.isi_sq += seg.isi_sq;
         self.v_sum = seg.v_sums.iter().fold(self.v_sum, |acc, v| acc + v);
+        if let Some([c, s]) = seg.phase_sums {
+            let [c0, s0] = self.phase_sums.unwrap_or([0.0; 2]);
+            self.phase_sums = Some([c0 + c, s0 + s]);
+        }
     }
 
     /// The job's statistics; every neuron of `job` must have been added.
@@ -145,10 +169,11 @@ impl JobAccumulator {
             exact_spread(self.neurons as u128, self.spikes as u128, self.spikes_sq)
                 / (n * (n - 1.0))
         });
+        let firing_rate_hz = spikes / (n * window_s);
         JobStats {
             spikes: self.spikes,
             isis: self.isis,
-            firing_rate_hz: spikes / (n * window_s),
+            firing_rate_hz,
             firing_rate_sem_hz: count_var.map(|var| var.sqrt() / window_s / n.sqrt()),
             mean_v_mv: self.v_sum / (n * job.counted_steps() as f64),
             cv_isi: (self.isis >= 2).then(|| {
@@ -161,6 +186,9 @@ impl JobAccumulator {
                 Some(var) if self.spikes > 0 => Some(var / (spikes / n)),
                 _ => None,
             },
+            locking: self
+                .phase_sums
+                .and_then(|sums| Locking::of(sums, self.spikes, firing_rate_hz)),
         }
     }
 }
@@ -192,7 +220,7 @@ mod tests {
 
     fn lanes_with(spike_steps: &[&[u64]]) -> LaneStats {
         let mut s = LaneStats::default();
-        s.push(spike_steps.len());
+        s.push(spike_steps.len(), None);
         for step in 0..1000 {
             let flags: Vec<bool> = spike_steps.iter().map(|t| t.contains(&step)).collect();
             let mut spiked = LaneBits::default();

@@ -28,7 +28,7 @@ pub use poisson::{
     MAX_EVENTS_PER_STEP, PoissonTable, RATE, TAU_S, W, events_per_step, synapse_step,
 };
 pub use poisson_i::{RATE_I, TAU_I, W_I};
-pub use sine::{AMP, PERIOD, PHASE};
+pub use sine::{AMP, Clock, PERIOD, PHASE};
 
 /// The registry: every input part, in canonical order (the order of the parts in a `model`
 /// name and of their parameter columns). A new part is one more line here.

@@ -89,6 +89,41 @@ struct Sine {
     phase: f64,
 }
 
+/// The sine's argument at step `n`, in periods: `t_n / period + phase`, `t_n = n dt` (the one
+/// formula of the sine's time, for its current and for the phases of spikes).
+#[inline(always)]
+pub fn cycles(n: f64, dt_ms: f64, period_ms: f64, phase: f64) -> f64 {
+    // t_n = n*dt is computed, never accumulated, so the phase does not drift. (A phase of 0 adds
+    // exactly nothing.)
+    n * dt_ms / period_ms + phase
+}
+
+/// The clock of a job's sine: what [`cycles`] needs besides the step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clock {
+    pub dt_ms: f64,
+    pub period_ms: f64,
+    /// The phase at `t = 0` in periods (`phase_deg / 360`).
+    pub phase: f64,
+}
+
+impl Clock {
+    /// The clock of a job with a sine part (`None` without one).
+    pub fn of(model: super::Model, p: &ModelParams, dt_ms: f64) -> Option<Clock> {
+        model.has(AMP).then(|| Clock {
+            dt_ms,
+            period_ms: p.value(PERIOD),
+            phase: p.value(PHASE) / 360.0,
+        })
+    }
+
+    /// The sine's argument at step `n`, in periods.
+    #[inline]
+    pub fn cycles(&self, n: f64) -> f64 {
+        cycles(n, self.dt_ms, self.period_ms, self.phase)
+    }
+}
+
 impl Sine {
     fn of(p: &ModelParams, dt_ms: f64) -> Sine {
         Sine {
@@ -102,9 +137,7 @@ impl Sine {
     /// The current of step `n`.
     #[inline(always)]
     fn current(&self, n: f64) -> f64 {
-        // t_n = n*dt is computed, never accumulated, so the phase does not drift. (A phase of
-        // 0 adds exactly nothing.)
-        let cycles = n * self.dt_ms / self.period_ms + self.phase;
+        let cycles = cycles(n, self.dt_ms, self.period_ms, self.phase);
         let (s, _) = sin_cos_2pi(cycles - cycles.floor());
         self.amp_na * s
     }
@@ -177,6 +210,33 @@ fn sine_currents_generic(lanes: &SineLanes, n: f64, base: &[f64], current: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The phase shifts the sine: 90 degrees starts it at its peak, 180 at zero going down; a
+    /// phase of 0 adds exactly nothing to the cycle count.
+    #[test]
+    fn the_phase_shifts_the_sine() {
+        let at = |phase_deg: f64, n: f64| {
+            Sine {
+                amp_na: 2.0,
+                period_ms: 20.0,
+                dt_ms: 0.1,
+                phase: phase_deg / 360.0,
+            }
+            .current(n)
+        };
+        assert!((at(90.0, 0.0) - 2.0).abs() < 1e-12);
+        assert!(at(180.0, 0.0).abs() < 1e-12 && at(180.0, 1.0) < 0.0);
+        assert!((at(90.0, 150.0) - at(0.0, 200.0)).abs() < 1e-12); // a quarter period later
+        for n in [0.0, 1.0, 77.0, 1e9] {
+            let no_phase = Sine {
+                amp_na: 2.0,
+                period_ms: 20.0,
+                dt_ms: 0.1,
+                phase: 0.0,
+            };
+            assert_eq!(at(0.0, n).to_bits(), no_phase.current(n).to_bits());
+        }
+    }
     use crate::input::{MU, Model};
     use crate::neuron::{Integrator, NeuronParams};
 

@@ -140,6 +140,7 @@ mod tests {
             mean_v_mv: -65.0,
             cv_isi: None,
             fano: None,
+            locking: None,
         };
         let theory = Theory {
             rate_hz: None,

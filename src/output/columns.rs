@@ -169,6 +169,27 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
             "null without spikes, and for one-neuron jobs",
         ),
         col(
+            "vector_strength",
+            Fill::OptF64(|_, r| r.stats.locking.map(|l| l.vector_strength)),
+            "",
+            "|sum of exp(i theta_k)| / n over the counted spikes, theta_k the sine's phase at \
+             spike k; null without a sine part or without spikes",
+        ),
+        col(
+            "spike_phase_deg",
+            Fill::OptF64(|_, r| r.stats.locking.map(|l| l.phase_deg)),
+            "deg",
+            "the mean spike phase of the sine, in [0, 360) (90: at its peak); null as \
+             vector_strength",
+        ),
+        col(
+            "rate_modulation_hz",
+            Fill::OptF64(|_, r| r.stats.locking.map(|l| l.rate_modulation_hz)),
+            "Hz",
+            "the first harmonic of the rate, 2 firing_rate_hz vector_strength; null as \
+             vector_strength",
+        ),
+        col(
             "theory_rate_hz",
             Fill::OptF64(|_, r| r.theory.rate_hz),
             "Hz",

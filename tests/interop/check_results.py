@@ -106,6 +106,12 @@ def check(path):
     assert df.loc[sine, ["theory_rate_hz", "theory_cv", "theory_reliable"]].isna().all().all()
     assert df.loc[~sine, "theory_rate_hz"].notna().all()
     assert (df["theory_reliable"].isna() == df["theory_rate_hz"].isna()).all()
+    # Phase locking: exactly the jobs with a sine part and spikes have it.
+    has_sine = df["model"].astype(str).str.split("+").apply(lambda parts: "sine" in parts)
+    locked = has_sine & (df["spikes"] > 0)
+    for c in ["vector_strength", "spike_phase_deg", "rate_modulation_hz"]:
+        assert (df[c].notna() == locked).all(), c
+    assert ((df.loc[locked, "vector_strength"] >= 0) & (df.loc[locked, "vector_strength"] <= 1)).all()
     const = df[df["model"] == "constant"]
     assert ((const["theory_rate_hz"] - const["firing_rate_hz"]).abs()
             <= 1e-12 * const["firing_rate_hz"]).all()

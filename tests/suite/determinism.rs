@@ -454,3 +454,55 @@ fn a_sine_on_noise_is_the_sum_of_its_parts() {
         assert_eq!(traced(&big.0), traced(&small.0));
     }
 }
+
+/// Phase locking, checked against its definition computed here from the traced spike times
+/// (`t_k`, std's sin and cos): a sine on noise drives spikes near the sine's peak, its noise-free
+/// twin locks harder, and with the sine's amplitude at 0 the phases are uniform (vector strength
+/// below 5/sqrt(n), the scale of a random walk of n unit steps). Null without a sine part.
+#[test]
+fn vector_strength_is_that_of_the_traced_spikes() {
+    let spec = "[neuron]\nt_ref_ms = 2.0\n[simulation]\nduration_ms = 2000.0\nwarmup_ms = 200.0\n\
+                neurons = 1\n[[sweep]]\nmodel = \"sine+noise\"\nmu_na = 1.4\n\
+                amp_na = [0.0, 0.4]\nperiod_ms = 25.0\nphase_deg = 30.0\nsigma_na = [0.0, 0.4]\n\
+                [[sweep]]\nmodel = \"noise\"\nmu_na = 1.3\nsigma_na = 0.4\n";
+    let rows = run_spec(spec, 2);
+    for (job, stats) in &rows[..4] {
+        let mut out = Vec::new();
+        lifsweep::trace::write_trace(job, 0, &mut out).unwrap();
+        let (mut c, mut s, mut n) = (0.0f64, 0.0f64, 0u64);
+        for line in String::from_utf8(out).unwrap().lines().skip(1) {
+            let cols: Vec<&str> = line.split(',').collect();
+            let t: f64 = cols[0].parse().unwrap();
+            // A spike belongs to the window [warmup, duration): rows t in (200, 2000].
+            if cols[4] == "1" && t > 200.0 {
+                let theta = 2.0 * std::f64::consts::PI * (t / 25.0 + 30.0 / 360.0);
+                c += theta.cos();
+                s += theta.sin();
+                n += 1;
+            }
+        }
+        assert_eq!(n, stats.spikes);
+        let amp = job.input.get(lifsweep::input::AMP).unwrap();
+        let sigma = job.input.get(lifsweep::input::SIGMA).unwrap();
+        match stats.locking {
+            None => assert_eq!((amp, sigma, n), (0.0, 0.0, 0), "no spikes without drive"),
+            Some(l) => {
+                let want = c.hypot(s) / n as f64;
+                assert!((l.vector_strength - want).abs() < 1e-9, "{l:?} vs {want}");
+                let phase = s.atan2(c).to_degrees().rem_euclid(360.0);
+                assert!((l.phase_deg - phase).abs() < 1e-6, "{l:?} vs {phase}");
+                if amp == 0.0 {
+                    assert!(
+                        l.vector_strength < 5.0 / (n as f64).sqrt(),
+                        "{l:?}, {n} spikes"
+                    );
+                } else {
+                    assert!(l.vector_strength > 0.5, "{l:?}");
+                }
+            }
+        }
+    }
+    let locked = |i: usize| rows[i].1.locking.unwrap().vector_strength;
+    assert!(locked(2) > locked(3), "the noise-free sine locks harder");
+    assert_eq!(rows[4].1.locking, None, "no sine part: null");
+}
