@@ -53,3 +53,24 @@ fn readme_tables_are_the_programs() {
         std::fs::write(&path, text).unwrap();
     }
 }
+
+/// Every TOML example of the README and the docs is a valid spec (the spec keys they show
+/// exist and their values are allowed).
+#[test]
+fn the_docs_toml_examples_are_valid_specs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for file in ["README.md", "docs/cli.md", "docs/DESIGN.md"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("```toml\n") {
+            let body = &rest[start + 8..];
+            let end = body.find("```").unwrap();
+            lifsweep::spec::Spec::parse(&body[..end])
+                .unwrap_or_else(|e| panic!("{file}: {e}\n{}", &body[..end]));
+            checked += 1;
+            rest = &body[end..];
+        }
+    }
+    assert!(checked >= 1);
+}
