@@ -62,13 +62,14 @@ impl LaneStats {
     #[inline]
     pub fn add_spikes(&mut self, step: u64, spiked: &LaneBits) {
         spiked.for_each_set(|i| self.record(i, step));
+        // In a pass of its own: the loop above stays what it is for jobs without a sine.
+        if let Some(phases) = &mut self.phases {
+            spiked.for_each_set(|i| phases.record(i, step));
+        }
     }
 
     #[inline]
     fn record(&mut self, i: usize, step: u64) {
-        if let Some(phases) = &mut self.phases {
-            phases.record(i, step);
-        }
         let s = &mut self.spikes[i];
         s.spikes += 1;
         if s.last_spike != NONE {
