@@ -41,29 +41,6 @@ pub struct LaneNormals {
 }
 
 impl LaneNormals {
-    /// Appends the lanes of neurons `first_neuron..first_neuron + count` of streams `seed`.
-    pub fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
-        for neuron in first_neuron..first_neuron + count as u64 {
-            self.streams.push(seed, neuron);
-        }
-        self.bits.resize(self.streams.len(), 0);
-        self.rejected.resize(self.streams.len(), false);
-        self.rejects.resize(self.streams.len() + 8, 0);
-    }
-
-    /// Draws each lane's next normal `z_i` and writes `out[i] = base[i] + scale[i] * z_i`.
-    pub fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
-        let rejected = self.first_tries(base, scale, out);
-        let bits = &self.bits;
-        for &lane in &self.rejects[..rejected] {
-            let lane = lane as usize;
-            let z = self
-                .streams
-                .with_lane(lane, |rng| finish_rejected(bits[lane], rng));
-            out[lane] = scaled(base[lane], scale[lane], z);
-        }
-    }
-
     /// Every lane's draw and first try (`out` where accepted); returns the number of rejected
     /// lanes, listed in `self.rejects`.
     fn first_tries(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) -> usize {
@@ -149,20 +126,6 @@ pub struct ReferenceNormals {
     rngs: Vec<Xoshiro256PlusPlus>,
 }
 
-impl ReferenceNormals {
-    pub fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
-        self.rngs
-            .extend((first_neuron..first_neuron + count as u64).map(|i| neuron_stream(seed, i)));
-    }
-
-    pub fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            let rng = &mut self.rngs[i];
-            *o = scaled(base[i], scale[i], normal(&mut || rng.next_u64()));
-        }
-    }
-}
-
 /// A per-lane normal source: the fast one or the reference, so that a part runs on either.
 pub trait NormalSource: Default + Send {
     /// Appends the lanes of neurons `first_neuron..first_neuron + count` of streams `seed`.
@@ -173,18 +136,37 @@ pub trait NormalSource: Default + Send {
 
 impl NormalSource for LaneNormals {
     fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
-        LaneNormals::push(self, seed, first_neuron, count)
+        for neuron in first_neuron..first_neuron + count as u64 {
+            self.streams.push(seed, neuron);
+        }
+        self.bits.resize(self.streams.len(), 0);
+        self.rejected.resize(self.streams.len(), false);
+        self.rejects.resize(self.streams.len() + 8, 0);
     }
+
     fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
-        LaneNormals::add_scaled(self, base, scale, out)
+        let rejected = self.first_tries(base, scale, out);
+        let bits = &self.bits;
+        for &lane in &self.rejects[..rejected] {
+            let lane = lane as usize;
+            let z = self
+                .streams
+                .with_lane(lane, |rng| finish_rejected(bits[lane], rng));
+            out[lane] = scaled(base[lane], scale[lane], z);
+        }
     }
 }
 
 impl NormalSource for ReferenceNormals {
     fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
-        ReferenceNormals::push(self, seed, first_neuron, count)
+        self.rngs
+            .extend((first_neuron..first_neuron + count as u64).map(|i| neuron_stream(seed, i)));
     }
+
     fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
-        ReferenceNormals::add_scaled(self, base, scale, out)
+        for (i, o) in out.iter_mut().enumerate() {
+            let rng = &mut self.rngs[i];
+            *o = scaled(base[i], scale[i], normal(&mut || rng.next_u64()));
+        }
     }
 }
