@@ -49,7 +49,7 @@ pub const PHASE: Param = Param::of(&PHASE_DEF);
 pub const PART: Part = Part {
     name: "sine",
     code: 100,
-    formula: "amp_na * sin(2*pi*t/period_ms + phase_deg), t = n*dt_ms from the start (warm-up included)",
+    formula: "amp_na * sin(2*pi*t/period_ms + phase_deg*pi/180), t = n*dt_ms from the start (warm-up included)",
     params: &[AMP_DEF, PERIOD_DEF, PHASE_DEF],
     mu_optional: false,
     lanes: || Box::<SineLanes>::default(),
