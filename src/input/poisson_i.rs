@@ -56,15 +56,11 @@ pub const PART: Part = Part {
     mu_optional: true,
     lanes: || Box::new(PoissonLanes::of(INHIBITORY)),
     reference: || Box::new(PoissonReference::of(INHIBITORY)),
-    // As `poisson`'s: the same loops.
+    // `poisson`'s: the same loops, on this part's rate.
     cost: Cost {
-        ns_per_neuron_step: 0.73,
-        ns_per_event: 0.45,
-        ns_per_neuron: 22.0,
-        seconds_per_job: 17.74e-6,
         events_per_step: Some(|p, dt| events_per_step(p.value(RATE_I), dt)),
         params: &[&RATE_DEF],
-        ..Cost::NONE
+        ..super::poisson::PART.cost
     },
     quiet: |p| INHIBITORY.quiet(p),
     diffusion: Some(|job| INHIBITORY.diffusion(job)),
