@@ -125,8 +125,9 @@ impl Job {
     /// The job's own seed, derived from the master seed and the job's parameters, each by its
     /// fixed seed code (see [`crate::rng`]); never from its position in the grid.
     pub fn seed(&self) -> u64 {
-        // At most 8 + 2 per parameter of the registry: a fixed array, no allocation per job.
-        let mut words = [(0u64, 0u64); 8 + 2 * crate::input::N_PARAMS];
+        // At most the 7 neuron words, one per part and one per parameter (mu included): a fixed
+        // array, no allocation per job.
+        let mut words = [(0u64, 0u64); 7 + crate::input::PARTS.len() + crate::input::N_PARAMS];
         let mut n = 0;
         let mut put = |code: u64, word: u64| {
             words[n] = (code, word);
