@@ -111,10 +111,6 @@ impl Model {
             .map(|(_, p)| *p)
     }
 
-    pub fn has_part(self, part: &Part) -> bool {
-        self.0 & (1 << position(part.code)) != 0
-    }
-
     /// Whether `param` belongs to this model (`mu_na` belongs to every model).
     pub fn has(self, param: Param) -> bool {
         param.part().is_none_or(|i| self.0 & (1 << i) != 0)
