@@ -17,6 +17,8 @@ pub struct SimParams {
     /// The run's master seed; the job's own seed is [`Job::seed`].
     pub seed: u64,
     pub integrator: Integrator,
+    /// Whether the V statistics beyond the mean are taken (`std_v_mv`, V's first harmonic).
+    pub v_stats: bool,
 }
 
 impl Default for SimParams {
@@ -28,6 +30,7 @@ impl Default for SimParams {
             neurons: 1000,
             seed: 1,
             integrator: Integrator::Euler,
+            v_stats: false,
         }
     }
 }

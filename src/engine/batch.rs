@@ -13,6 +13,8 @@ pub struct Shape {
     pub model: Model,
     pub n_steps: u64,
     pub warmup_steps: u64,
+    /// Whether the V statistics beyond the mean are taken.
+    pub v_stats: bool,
 }
 
 impl Shape {
@@ -21,6 +23,7 @@ impl Shape {
             model: job.model,
             n_steps: job.n_steps(),
             warmup_steps: job.warmup_steps(),
+            v_stats: job.sim.v_stats,
         }
     }
 }
@@ -122,7 +125,8 @@ impl Batch {
             .get()
             .push(&job.view(), &|| job.seed(), first_neuron, count);
         let clock = crate::input::Clock::of(job.model, &job.input, job.sim.dt_ms);
-        self.stats.push(count, clock);
+        let v_stats = job.sim.v_stats.then_some(job.neuron.e_l_mv);
+        self.stats.push(count, clock, v_stats);
         let lanes = self.membrane.len();
         self.current_na.resize(lanes, 0.0);
         self.events.resize(lanes, 0);
@@ -150,6 +154,10 @@ impl Batch {
                 .current(n, &mut self.current_na, &mut self.events);
             Input::Currents(&self.current_na)
         };
+        if counting && self.shape.v_stats {
+            // A pass of its own, before the step changes V: the step's loop stays what it is.
+            self.stats.add_v(n, self.membrane.v_mv());
+        }
         let v_sum = counting.then(|| self.stats.v_sum_mut());
         let fresh = usize::from(self.newest == 0);
         self.membrane.step(input, &mut self.spiked[fresh], v_sum);
@@ -228,7 +236,8 @@ impl Batch {
         let warmup_steps = self.shape.warmup_steps;
         let pass = PASS_STEPS as u64;
         let mut n = from;
-        if self.fixed_input {
+        // (The V statistics look at V between steps, which passes of steps do not.)
+        if self.fixed_input && !self.shape.v_stats {
             // PASS_STEPS steps at a time, but never steps of the warm-up with steps after it.
             while n + pass <= to {
                 if n < warmup_steps && n + pass > warmup_steps {

@@ -12,11 +12,13 @@ mod batch;
 mod phase;
 mod predict;
 mod stats;
+mod vstats;
 
 pub use batch::{Batch, REPORT_STEPS, Shape};
 pub use phase::Locking;
 pub use predict::predict;
 pub use stats::{JobAccumulator, JobStats, LaneStats, SegmentStats};
+pub use vstats::Harmonic;
 
 use crate::theory::Theory;
 

@@ -5,6 +5,7 @@
 //! the potential, is folded neuron by neuron in neuron order.
 
 use super::phase::{LanePhases, Locking};
+use super::vstats::{self, Harmonic, LaneV, VSums};
 use crate::input::Clock;
 use crate::job::Job;
 use crate::lanes::{LaneBits, LaneVec};
@@ -16,6 +17,8 @@ pub struct LaneStats {
     v_sum: LaneVec<f64>,
     /// The spikes' phases, for a batch of jobs with a sine part.
     phases: Option<LanePhases>,
+    /// The V statistics beyond the mean, for a batch of jobs that take them.
+    v: Option<LaneV>,
 }
 
 /// One lane's spike and interval sums (together, so a spike touches one cache line).
@@ -34,8 +37,14 @@ const NONE: u64 = u64::MAX;
 
 impl LaneStats {
     /// Appends `count` lanes, with the clock of their job's sine part (if it has one: every
-    /// job of a batch has the same parts).
-    pub fn push(&mut self, count: usize, clock: Option<Clock>) {
+    /// job of a batch has the same parts), and with `v_stats` their rest potential `E_L`
+    /// (every job of a batch takes the V statistics, or none).
+    pub fn push(&mut self, count: usize, clock: Option<Clock>, v_stats: Option<f64>) {
+        if let Some(e_l_mv) = v_stats {
+            self.v
+                .get_or_insert_with(LaneV::default)
+                .push(count, e_l_mv, clock);
+        }
         if let Some(clock) = clock {
             self.phases
                 .get_or_insert_with(LanePhases::default)
@@ -56,6 +65,15 @@ impl LaneStats {
     /// The per-lane sums of `V(t_n)` over counted steps, for the membrane step to add to.
     pub fn v_sum_mut(&mut self) -> &mut [f64] {
         &mut self.v_sum
+    }
+
+    /// Adds the potentials `V(t_n)` of counted step `step` to the V statistics, if the batch
+    /// takes them.
+    #[inline]
+    pub fn add_v(&mut self, step: u64, v_mv: &[f64]) {
+        if let Some(v) = &mut self.v {
+            v.add(step, v_mv);
+        }
     }
 
     /// Records the spikes of counted step `step` (rare: found 64 lanes at a time).
@@ -86,6 +104,7 @@ impl LaneStats {
         let mut s = SegmentStats {
             v_sums: self.v_sum[lanes.clone()].to_vec(),
             phase_sums: self.phases.as_ref().map(|p| p.segment(lanes.clone())),
+            v_sums_more: self.v.as_ref().map(|v| v.segment(lanes.clone())),
             ..SegmentStats::default()
         };
         for lane in &self.spikes[lanes] {
@@ -111,6 +130,8 @@ pub struct SegmentStats {
     pub v_sums: Vec<f64>,
     /// The spikes' phase sums (jobs with a sine part).
     pub phase_sums: Option<[f64; 2]>,
+    /// Each neuron's V sums (jobs with `v_stats`), in neuron order.
+    pub v_sums_more: Option<Vec<VSums>>,
 }
 
 /// Collects a job's segments (in neuron order) and computes its statistics.
@@ -124,6 +145,7 @@ pub struct JobAccumulator {
     isi_sq: u128,
     v_sum: f64,
     phase_sums: Option<[f64; 2]>,
+    v_more: Option<VSums>,
 }
 
 /// The statistics columns of a job's row.
@@ -141,6 +163,11 @@ pub struct JobStats {
     pub fano: Option<f64>,
     /// Phase locking to the job's sine part; null without one, or without spikes.
     pub locking: Option<Locking>,
+    /// The standard deviation of `V(t_n)` over neurons and counted steps; null without
+    /// `v_stats` (or with a single sample).
+    pub std_v_mv: Option<f64>,
+    /// V's first harmonic at the sine's frequency; null without `v_stats` or a sine part.
+    pub v_harmonic: Option<Harmonic>,
 }
 
 impl JobAccumulator {
@@ -157,6 +184,14 @@ impl JobAccumulator {
             let [c0, s0] = self.phase_sums.unwrap_or([0.0; 2]);
             self.phase_sums = Some([c0 + c, s0 + s]);
         }
+        if let Some(lanes) = &seg.v_sums_more {
+            let start = self.v_more.unwrap_or([0.0; 4]);
+            self.v_more = Some(
+                lanes
+                    .iter()
+                    .fold(start, |acc, x| std::array::from_fn(|k| acc[k] + x[k])),
+            );
+        }
     }
 
     /// The job's statistics; every neuron of `job` must have been added.
@@ -171,6 +206,8 @@ impl JobAccumulator {
                 / (n * (n - 1.0))
         });
         let firing_rate_hz = spikes / (n * window_s);
+        let counted = job.counted_steps() as f64;
+        let clock = Clock::of(job.model, &job.input, job.sim.dt_ms);
         JobStats {
             spikes: self.spikes,
             isis: self.isis,
@@ -190,6 +227,13 @@ impl JobAccumulator {
             locking: self
                 .phase_sums
                 .and_then(|sums| Locking::of(sums, self.spikes, firing_rate_hz)),
+            std_v_mv: self
+                .v_more
+                .and_then(|sums| vstats::std_mv(sums, n * counted)),
+            v_harmonic: self.v_more.zip(clock).and_then(|(sums, clock)| {
+                let steps = job.warmup_steps()..job.n_steps();
+                vstats::fit(sums, n, counted, vstats::design(clock, steps))
+            }),
         }
     }
 }
@@ -221,7 +265,7 @@ mod tests {
 
     fn lanes_with(spike_steps: &[&[u64]]) -> LaneStats {
         let mut s = LaneStats::default();
-        s.push(spike_steps.len(), None);
+        s.push(spike_steps.len(), None, None);
         for step in 0..1000 {
             let flags: Vec<bool> = spike_steps.iter().map(|t| t.contains(&step)).collect();
             let mut spiked = LaneBits::default();

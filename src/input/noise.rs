@@ -11,6 +11,7 @@ use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::lanes::LaneVec;
 use crate::rng::{LaneNormals, NormalSource, ReferenceNormals};
 use crate::theory::diffusion::Source;
+use crate::theory::free_membrane::Drive;
 
 const SIGMA_DEF: ParamDef = ParamDef {
     key: "sigma_na",
@@ -40,6 +41,11 @@ pub const PART: Part = Part {
     quiet: |p| p.value(SIGMA) == 0.0,
     diffusion: Some(diffusion),
     theory: None,
+    membrane: Some(|job| Drive::Stationary {
+        mean_na: 0.0,
+        var_na2: step_sd(job.params.value(SIGMA), job.dt_ms).powi(2),
+        corr: 0.0,
+    }),
     check: None,
     rules: "",
 };

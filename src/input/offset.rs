@@ -7,6 +7,7 @@ use super::lanes::{Events, PartLanes};
 use super::params::Param;
 use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::lanes::LaneVec;
+use crate::theory::free_membrane::Drive;
 
 const OFFSET_DEF: ParamDef = ParamDef {
     key: "offset_na",
@@ -31,6 +32,11 @@ pub const PART: Part = Part {
     quiet: |p| p.value(OFFSET) == 0.0,
     diffusion: None,
     theory: None,
+    membrane: Some(|job| Drive::Stationary {
+        mean_na: job.params.value(OFFSET),
+        var_na2: 0.0,
+        corr: 0.0,
+    }),
     check: None,
     rules: "",
 };

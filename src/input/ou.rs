@@ -14,6 +14,7 @@ use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::lanes::LaneVec;
 use crate::rng::{LaneNormals, NormalSource, ReferenceNormals};
 use crate::theory::diffusion::Source;
+use crate::theory::free_membrane::Drive;
 
 const SIGMA_DEF: ParamDef = ParamDef {
     key: "ou_sigma_na",
@@ -54,6 +55,12 @@ pub const PART: Part = Part {
     quiet: |p| p.value(OU_SIGMA) == 0.0,
     diffusion: Some(diffusion),
     theory: None,
+    // eta is AR(1): stationary variance sigma^2, autocovariance falling by exp(-dt/tau) a step.
+    membrane: Some(|job| Drive::Stationary {
+        mean_na: 0.0,
+        var_na2: job.params.value(OU_SIGMA).powi(2),
+        corr: (-job.dt_ms / job.params.value(OU_TAU)).exp(),
+    }),
     check: None,
     rules: "",
 };

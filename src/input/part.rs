@@ -8,6 +8,7 @@ use super::lanes::PartLanes;
 use super::params::{ModelParams, Param};
 use crate::neuron::{Integrator, NeuronParams};
 use crate::theory::diffusion::Source;
+use crate::theory::free_membrane::Drive;
 
 /// An input part: a current added to `mu` (see [`super`]).
 pub struct Part {
@@ -37,6 +38,9 @@ pub struct Part {
     /// The theory of a job in which this part is the only one that is not quiet (for parts
     /// without a diffusion description).
     pub theory: Option<fn(&JobView<'_>) -> Prediction>,
+    /// The part's current as the free membrane sees it ([`crate::theory::free_membrane`]):
+    /// with it on every part, a job has the theory of V below threshold.
+    pub membrane: Option<fn(&JobView<'_>) -> Drive>,
     /// Checks that involve several keys, given the largest value each parameter and `dt_ms`
     /// take in a block; on failure the parameter to blame and the message.
     pub check: Option<Check>,

@@ -65,6 +65,7 @@ pub const PART: Part = Part {
     quiet: |p| INHIBITORY.quiet(p),
     diffusion: Some(|job| INHIBITORY.diffusion(job)),
     theory: None,
+    membrane: Some(|job| INHIBITORY.membrane(job)),
     check: Some(|max, dt_max| INHIBITORY.check(max, dt_max)),
     rules: "rate_i_hz * dt_ms / 1000 <= 500 events per step",
 };

@@ -14,6 +14,7 @@ use super::params::{ModelParams, Param};
 use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::fastmath::sin_cos_2pi;
 use crate::lanes::LaneVec;
+use crate::theory::free_membrane::Drive;
 
 const AMP_DEF: ParamDef = ParamDef {
     key: "amp_na",
@@ -65,6 +66,10 @@ pub const PART: Part = Part {
     quiet: |_| false,
     diffusion: None,
     theory: None,
+    membrane: Some(|job| Drive::Sine {
+        amp_na: job.params.value(AMP),
+        omega_dt: 2.0 * std::f64::consts::PI * job.dt_ms / job.params.value(PERIOD),
+    }),
     check: None,
     rules: "",
 };

@@ -141,11 +141,14 @@ mod tests {
             cv_isi: None,
             fano: None,
             locking: None,
+            std_v_mv: None,
+            v_harmonic: None,
         };
         let theory = Theory {
             rate_hz: None,
             cv: None,
             reliable: None,
+            v: None,
         };
         (job, JobResult { stats, theory })
     }

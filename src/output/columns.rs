@@ -23,6 +23,8 @@ pub enum Fill {
     F64(fn(&Job, &JobResult) -> f64),
     /// float64, null where `None`.
     OptF64(fn(&Job, &JobResult) -> Option<f64>),
+    /// bool, never null.
+    Bool(fn(&Job, &JobResult) -> bool),
     /// bool, null where `None`.
     OptBool(fn(&Job, &JobResult) -> Option<bool>),
     /// A dictionary-encoded string, never null.
@@ -47,7 +49,7 @@ impl Column {
         match self.fill {
             Fill::U64(_) => DataType::UInt64,
             Fill::F64(_) | Fill::OptF64(_) | Fill::Param(_) | Fill::Key(_) => DataType::Float64,
-            Fill::OptBool(_) => DataType::Boolean,
+            Fill::Bool(_) | Fill::OptBool(_) => DataType::Boolean,
             Fill::Label(_) => {
                 DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
             }
@@ -69,7 +71,7 @@ impl Column {
     fn type_name(&self) -> &'static str {
         match self.fill {
             Fill::U64(_) => "uint64",
-            Fill::OptBool(_) => "bool",
+            Fill::Bool(_) | Fill::OptBool(_) => "bool",
             Fill::Label(_) => "string (dictionary)",
             _ => "float64",
         }
@@ -110,6 +112,12 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
                 "euler or exact",
             )),
             Key::Neurons => cols.push(col("neurons", Fill::U64(|j, _| j.sim.neurons), "", "")),
+            Key::VStats => cols.push(col(
+                "v_stats",
+                Fill::Bool(|j, _| j.sim.v_stats),
+                "",
+                "whether std_v_mv and V's first harmonic were taken",
+            )),
             Key::Seed => {
                 cols.push(col(
                     "seed",
@@ -190,6 +198,26 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
              vector_strength",
         ),
         col(
+            "std_v_mv",
+            Fill::OptF64(|_, r| r.stats.std_v_mv),
+            "mV",
+            "standard deviation of V(t_n) over neurons and counted steps; null unless v_stats",
+        ),
+        col(
+            "v_harmonic_mv",
+            Fill::OptF64(|_, r| r.stats.v_harmonic.map(|h| h.amp_mv)),
+            "mV",
+            "amplitude A of V's first harmonic, the least-squares V = m + A sin(theta + psi) \
+             over the counted steps; null unless v_stats and a sine part",
+        ),
+        col(
+            "v_harmonic_phase_deg",
+            Fill::OptF64(|_, r| r.stats.v_harmonic.map(|h| h.phase_deg)),
+            "deg",
+            "psi, V's phase against the sine, in (-180, 180] (negative: V lags); null as \
+             v_harmonic_mv",
+        ),
+        col(
             "theory_rate_hz",
             Fill::OptF64(|_, r| r.theory.rate_hz),
             "Hz",
@@ -207,6 +235,39 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
             Fill::OptBool(|_, r| r.theory.reliable),
             "",
             "null without a theory; true where the theory is exact or shown to hold",
+        ),
+        col(
+            "theory_mean_v_mv",
+            Fill::OptF64(|_, r| r.theory.v.map(|v| v.mean_mv)),
+            "mV",
+            "the free membrane's (never firing) mean V; null where a part has no such theory",
+        ),
+        col(
+            "theory_std_v_mv",
+            Fill::OptF64(|_, r| r.theory.v.map(|v| v.std_mv)),
+            "mV",
+            "the free membrane's standard deviation of V (a sine's share over whole periods); \
+             null as theory_mean_v_mv",
+        ),
+        col(
+            "theory_v_harmonic_mv",
+            Fill::OptF64(|_, r| r.theory.v.and_then(|v| v.harmonic).map(|h| h.amp_mv)),
+            "mV",
+            "the free membrane's first harmonic of V, exact for the discrete map; null without \
+             a sine part",
+        ),
+        col(
+            "theory_v_harmonic_phase_deg",
+            Fill::OptF64(|_, r| r.theory.v.and_then(|v| v.harmonic).map(|h| h.phase_deg)),
+            "deg",
+            "its phase against the sine, in (-180, 180]; null as theory_v_harmonic_mv",
+        ),
+        col(
+            "theory_v_reliable",
+            Fill::OptBool(|_, r| r.theory.v.map(|v| v.reliable)),
+            "",
+            "true where V stays below threshold with a margin of 5 standard deviations, so the \
+             free membrane holds; null as theory_mean_v_mv",
         ),
     ]);
     cols
@@ -233,6 +294,7 @@ enum Values {
     U64(Vec<u64>),
     F64(Vec<f64>),
     OptF64(Vec<Option<f64>>),
+    Bool(Vec<bool>),
     OptBool(Vec<Option<bool>>),
     Label(Vec<&'static str>),
 }
@@ -253,6 +315,7 @@ impl Rows {
                 Fill::U64(_) => Values::U64(Vec::with_capacity(n)),
                 Fill::F64(_) | Fill::Key(_) => Values::F64(Vec::with_capacity(n)),
                 Fill::OptF64(_) | Fill::Param(_) => Values::OptF64(Vec::with_capacity(n)),
+                Fill::Bool(_) => Values::Bool(Vec::with_capacity(n)),
                 Fill::OptBool(_) => Values::OptBool(Vec::with_capacity(n)),
                 Fill::Label(_) => Values::Label(Vec::with_capacity(n)),
             })
@@ -271,6 +334,7 @@ impl Rows {
                 },
                 (Fill::OptF64(f), Values::OptF64(v)) => v.push(f(job, result)),
                 (Fill::Param(p), Values::OptF64(v)) => v.push(job.input.get(p)),
+                (Fill::Bool(f), Values::Bool(v)) => v.push(f(job, result)),
                 (Fill::OptBool(f), Values::OptBool(v)) => v.push(f(job, result)),
                 (Fill::Label(f), Values::Label(v)) => v.push(f(job, result)),
                 _ => unreachable!("buffers are made from the same table"),
@@ -296,6 +360,7 @@ impl Rows {
                 Values::U64(v) => Arc::new(UInt64Array::from(v)) as ArrayRef,
                 Values::F64(v) => Arc::new(Float64Array::from(v)) as ArrayRef,
                 Values::OptF64(v) => Arc::new(Float64Array::from(v)) as ArrayRef,
+                Values::Bool(v) => Arc::new(BooleanArray::from(v)) as ArrayRef,
                 Values::OptBool(v) => Arc::new(BooleanArray::from(v)) as ArrayRef,
                 Values::Label(v) => {
                     let mut dict = StringDictionaryBuilder::<Int32Type>::new();

@@ -13,6 +13,7 @@ fn identity(v: KeyValue) -> u64 {
         KeyValue::Real(x) => x.to_bits(),
         KeyValue::Count(n) => n,
         KeyValue::Integrator(i) => i as u64,
+        KeyValue::Flag(b) => u64::from(b),
     }
 }
 

@@ -15,12 +15,13 @@ pub const NEURONS_ALLOWED: &str = "a whole number from 1 to 1000000000000 (1e12)
 pub const SEED_ALLOWED: &str = "a whole number from 0 to 18446744073709551615 (2^64 - 1)";
 
 /// A value of a spec key: real numbers for physical quantities, counts for `neurons` and `seed`,
-/// a name for `integrator`.
+/// a name for `integrator`, true or false for a switch (`v_stats`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum KeyValue {
     Real(f64),
     Count(u64),
     Integrator(Integrator),
+    Flag(bool),
 }
 
 impl KeyValue {
@@ -30,6 +31,7 @@ impl KeyValue {
             KeyValue::Real(x) => x,
             KeyValue::Count(n) => n as f64,
             KeyValue::Integrator(_) => f64::NAN,
+            KeyValue::Flag(b) => f64::from(u8::from(b)),
         }
     }
 }
@@ -40,6 +42,7 @@ impl std::fmt::Display for KeyValue {
             KeyValue::Real(x) => write!(f, "{x}"),
             KeyValue::Count(n) => write!(f, "{n}"),
             KeyValue::Integrator(i) => write!(f, "\"{}\"", i.name()),
+            KeyValue::Flag(b) => write!(f, "{b}"),
         }
     }
 }
@@ -50,6 +53,7 @@ pub enum ValueKind {
     Real,
     Count,
     Name,
+    Flag,
 }
 
 /// Which table of the spec a key belongs to.
@@ -76,11 +80,12 @@ pub enum Key {
     Neurons,
     Seed,
     Integrator,
+    VStats,
 }
 
 impl Key {
     /// The `[neuron]` and `[simulation]` keys, in the order of the output columns.
-    pub const SHARED: [Key; 12] = [
+    pub const SHARED: [Key; 13] = [
         Key::TauM,
         Key::EL,
         Key::R,
@@ -93,6 +98,7 @@ impl Key {
         Key::Integrator,
         Key::Neurons,
         Key::Seed,
+        Key::VStats,
     ];
 
     pub fn name(self) -> &'static str {
@@ -110,6 +116,7 @@ impl Key {
             Key::Neurons => "neurons",
             Key::Seed => "seed",
             Key::Integrator => "integrator",
+            Key::VStats => "v_stats",
         }
     }
 
@@ -142,6 +149,9 @@ impl Key {
             Key::Neurons => "neurons per job",
             Key::Seed => "master seed",
             Key::Integrator => "\"euler\" (forward Euler) or \"exact\" (exponential)",
+            Key::VStats => {
+                "true: also std_v_mv and V's first harmonic (a pass over V per counted step)"
+            }
         }
     }
 
@@ -166,6 +176,7 @@ impl Key {
         match self {
             Key::Neurons | Key::Seed => ValueKind::Count,
             Key::Integrator => ValueKind::Name,
+            Key::VStats => ValueKind::Flag,
             _ => ValueKind::Real,
         }
     }
@@ -177,7 +188,7 @@ impl Key {
             Key::TauM | Key::R | Key::Dt | Key::Duration => Allowed::Positive,
             Key::TRef | Key::Warmup => Allowed::NonNegative,
             Key::EL | Key::VTh | Key::VReset => Allowed::Finite,
-            Key::Neurons | Key::Seed | Key::Integrator => return None,
+            Key::Neurons | Key::Seed | Key::Integrator | Key::VStats => return None,
         })
     }
 
@@ -195,6 +206,7 @@ impl Key {
             Key::Neurons => NEURONS_ALLOWED,
             Key::Seed => SEED_ALLOWED,
             Key::Integrator => "\"euler\" or \"exact\"",
+            Key::VStats => "true or false",
             _ => self.allowed().expect("a real key").text(),
         }
     }
@@ -208,6 +220,7 @@ impl Key {
                 (lo..=hi).contains(&n)
             }
             (ValueKind::Name, KeyValue::Integrator(_)) => true,
+            (ValueKind::Flag, KeyValue::Flag(_)) => true,
             _ => false,
         };
         if ok { Ok(()) } else { Err(self.allowed_text()) }
@@ -230,6 +243,7 @@ impl Key {
             Key::Neurons => Some(KeyValue::Count(job.sim.neurons)),
             Key::Seed => Some(KeyValue::Count(job.sim.seed)),
             Key::Integrator => Some(KeyValue::Integrator(job.sim.integrator)),
+            Key::VStats => Some(KeyValue::Flag(job.sim.v_stats)),
         }
     }
 
@@ -252,6 +266,12 @@ impl Key {
                     unreachable!("the spec gives integrator as a name")
                 };
                 job.sim.integrator = i;
+            }
+            Key::VStats => {
+                let KeyValue::Flag(on) = value else {
+                    unreachable!("the spec gives v_stats as true or false")
+                };
+                job.sim.v_stats = on;
             }
             Key::Neurons | Key::Seed => {
                 let KeyValue::Count(n) = value else {

@@ -64,7 +64,7 @@ pub fn key_values(
                 })
                 .collect::<Result<Vec<_>, _>>()?
         }
-        DeValue::Table(_) if key.kind() == ValueKind::Name => {
+        DeValue::Table(_) if matches!(key.kind(), ValueKind::Name | ValueKind::Flag) => {
             return Err(format!("{name}: expected {}, got a table", expected(key)));
         }
         DeValue::Table(table) => range(key, table)?,
@@ -84,6 +84,7 @@ fn expected(key: Key) -> &'static str {
             "a number, a list of numbers, or a range {start, stop, num[, scale = \"linear\" | \"log\"]}"
         }
         ValueKind::Name => "\"euler\" or \"exact\", or a list of them",
+        ValueKind::Flag => "true or false, or a list of them",
     }
 }
 
@@ -112,7 +113,11 @@ pub fn real(value: &DeValue<'_>) -> Option<f64> {
 
 /// One value for `key`: counts must be whole and >= 0, names must be known.
 fn number(key: Key, value: &DeValue<'_>) -> Result<KeyValue, String> {
-    if key.kind() == ValueKind::Name {
+    if key.kind() == ValueKind::Flag {
+        if let DeValue::Boolean(b) = value {
+            return Ok(KeyValue::Flag(*b));
+        }
+    } else if key.kind() == ValueKind::Name {
         if let DeValue::String(name) = value {
             return Integrator::from_name(name)
                 .map(KeyValue::Integrator)

@@ -15,6 +15,7 @@
 
 pub mod constant;
 pub mod diffusion;
+pub mod free_membrane;
 pub mod shot_noise;
 pub mod special;
 pub mod white_noise;
@@ -26,4 +27,7 @@ pub struct Theory {
     pub cv: Option<f64>,
     /// Whether the job lies where its theory is known to hold (null without a theory).
     pub reliable: Option<bool>,
+    /// The free membrane's statistics of V (null where a part has no free-membrane
+    /// description).
+    pub v: Option<free_membrane::Prediction>,
 }

@@ -81,6 +81,7 @@ fn default_run_writes_parquet_with_the_design_columns() {
         "neurons",
         "seed",
         "master_seed",
+        "v_stats",
         "spikes",
         "isis",
         "firing_rate_hz",
@@ -91,9 +92,17 @@ fn default_run_writes_parquet_with_the_design_columns() {
         "vector_strength",
         "spike_phase_deg",
         "rate_modulation_hz",
+        "std_v_mv",
+        "v_harmonic_mv",
+        "v_harmonic_phase_deg",
         "theory_rate_hz",
         "theory_cv",
         "theory_reliable",
+        "theory_mean_v_mv",
+        "theory_std_v_mv",
+        "theory_v_harmonic_mv",
+        "theory_v_harmonic_phase_deg",
+        "theory_v_reliable",
     ];
     if cfg!(feature = "example-part") {
         let at = expected.iter().position(|&c| c == "tau_i_ms").unwrap() + 1;

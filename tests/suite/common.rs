@@ -47,6 +47,11 @@ pub fn bits(s: &JobStats) -> Vec<u64> {
         s.mean_v_mv.to_bits(),
         opt(s.cv_isi),
         opt(s.fano),
+        opt(s.locking.map(|l| l.vector_strength)),
+        opt(s.locking.map(|l| l.phase_deg)),
+        opt(s.std_v_mv),
+        opt(s.v_harmonic.map(|h| h.amp_mv)),
+        opt(s.v_harmonic.map(|h| h.phase_deg)),
     ]
 }
 

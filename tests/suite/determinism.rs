@@ -423,10 +423,15 @@ fn a_sine_on_noise_is_the_sum_of_its_parts() {
     for ((s, q), n) in sine.iter().zip(&quiet).zip(&noisy) {
         assert_eq!(q.0.model.name(), "sine+noise");
         assert_eq!(bits(&s.1.stats), bits(&q.1.stats), "sigma 0: the sine job");
+        let t = &q.1.theory;
         assert_eq!(
-            q.1.theory,
-            lifsweep::theory::Theory::default(),
-            "no theory, as sine"
+            (t.rate_hz, t.cv, t.reliable),
+            (None, None, None),
+            "no rate theory"
+        );
+        assert_eq!(
+            t.v, s.1.theory.v,
+            "sigma 0 adds nothing to the free membrane"
         );
         assert_ne!(
             bits(&s.1.stats),

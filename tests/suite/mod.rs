@@ -11,4 +11,5 @@ mod slurm_script;
 mod spec_errors;
 mod spec_props;
 mod theory;
+mod v_stats;
 mod worked_example;

@@ -22,6 +22,7 @@ use super::params::{ModelParams, Param};
 use super::part::{Allowed, Cost, JobView, ParamDef, Part};
 use crate::lanes::LaneVec;
 use crate::rng::{self, LaneStreams, to_uniform};
+use crate::theory::free_membrane::Drive;
 use crate::theory::{diffusion, shot_noise};
 
 const RATE_DEF: ParamDef = ParamDef {
@@ -102,6 +103,20 @@ impl Source {
     }
 
     /// The source in the diffusion approximation ([`shot_noise`]).
+    /// The synaptic current `c_n = d c_(n-1) + w k_n`, `d = exp(-dt/tau_s)`, `k_n` Poisson of
+    /// mean `lambda = rate dt`: mean `w lambda / (1 - d)`, variance `w^2 lambda / (1 - d^2)`,
+    /// autocovariance falling by `d` a step (a one-step pulse for `tau_s = 0`: `d = 0`).
+    pub fn membrane(&self, job: &JobView<'_>) -> Drive {
+        let p = |k| job.params.value(k);
+        let (w, lambda) = (p(self.w), events_per_step(p(self.rate), job.dt_ms));
+        let d = (-job.dt_ms / p(self.tau)).exp();
+        Drive::Stationary {
+            mean_na: w * lambda / (1.0 - d),
+            var_na2: w * w * lambda / (1.0 - d * d),
+            corr: d,
+        }
+    }
+
     pub fn diffusion(&self, job: &JobView<'_>) -> diffusion::Source {
         let p = |k| job.params.value(k);
         shot_noise::source(job.neuron, job.dt_ms, p(self.rate), p(self.w), p(self.tau))
@@ -129,6 +144,7 @@ pub const PART: Part = Part {
     quiet: |p| EXCITATORY.quiet(p),
     diffusion: Some(|job| EXCITATORY.diffusion(job)),
     theory: None,
+    membrane: Some(|job| EXCITATORY.membrane(job)),
     check: Some(|max, dt_max| EXCITATORY.check(max, dt_max)),
     rules: "rate_hz * dt_ms / 1000 <= 500 events per step",
 };
