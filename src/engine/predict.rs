@@ -15,8 +15,12 @@ pub fn predict(job: &Job) -> Theory {
     }
 }
 
-/// The free membrane's V statistics, where every part describes its current for it.
+/// The free membrane's V statistics, for a job that takes the V statistics (`v_stats`: the
+/// theory beside them, not a cost every row pays) and whose every part describes its current.
 fn free_v(job: &Job) -> Option<free_membrane::Prediction> {
+    if !job.sim.v_stats {
+        return None;
+    }
     let view = job.view();
     let drives: Option<Vec<_>> = job
         .model

@@ -289,85 +289,74 @@ pub fn markdown_table() -> String {
     out
 }
 
-/// A column's buffered values.
-enum Values {
-    U64(Vec<u64>),
-    F64(Vec<f64>),
-    OptF64(Vec<Option<f64>>),
-    Bool(Vec<bool>),
-    OptBool(Vec<Option<bool>>),
-    Label(Vec<&'static str>),
-}
-
-/// Column-wise buffer of rows not yet written, one [`Values`] per column of [`COLUMNS`].
+/// Rows not yet written, as the engine gave them; [`Rows::into_arrays`] makes the columns, one
+/// column at a time over all rows (the same fill for every row in turn is far cheaper than
+/// every fill for one row: its indirect call is predicted).
 pub struct Rows {
-    columns: Vec<Values>,
-    len: usize,
+    rows: Vec<(Job, JobResult)>,
 }
 
 impl Rows {
-    /// An empty buffer with room for `n` rows in every column (growing a column by doubling
-    /// would copy it and fault in fresh pages again and again: a third of a short run's time).
+    /// An empty buffer with room for `n` rows (growing it by doubling would copy it and fault in
+    /// fresh pages again and again: a third of a short run's time).
     pub fn with_capacity(n: usize) -> Rows {
-        let columns = COLUMNS
-            .iter()
-            .map(|c| match c.fill {
-                Fill::U64(_) => Values::U64(Vec::with_capacity(n)),
-                Fill::F64(_) | Fill::Key(_) => Values::F64(Vec::with_capacity(n)),
-                Fill::OptF64(_) | Fill::Param(_) => Values::OptF64(Vec::with_capacity(n)),
-                Fill::Bool(_) => Values::Bool(Vec::with_capacity(n)),
-                Fill::OptBool(_) => Values::OptBool(Vec::with_capacity(n)),
-                Fill::Label(_) => Values::Label(Vec::with_capacity(n)),
-            })
-            .collect();
-        Rows { columns, len: 0 }
+        Rows {
+            rows: Vec::with_capacity(n),
+        }
     }
 
     pub fn push(&mut self, job: &Job, result: &JobResult) {
-        for (c, values) in COLUMNS.iter().zip(&mut self.columns) {
-            match (c.fill, values) {
-                (Fill::U64(f), Values::U64(v)) => v.push(f(job, result)),
-                (Fill::F64(f), Values::F64(v)) => v.push(f(job, result)),
-                (Fill::Key(key), Values::F64(v)) => match key.get(job) {
-                    Some(KeyValue::Real(x)) => v.push(x),
-                    other => unreachable!("{} is a real key, got {other:?}", key.name()),
-                },
-                (Fill::OptF64(f), Values::OptF64(v)) => v.push(f(job, result)),
-                (Fill::Param(p), Values::OptF64(v)) => v.push(job.input.get(p)),
-                (Fill::Bool(f), Values::Bool(v)) => v.push(f(job, result)),
-                (Fill::OptBool(f), Values::OptBool(v)) => v.push(f(job, result)),
-                (Fill::Label(f), Values::Label(v)) => v.push(f(job, result)),
-                _ => unreachable!("buffers are made from the same table"),
-            }
-        }
-        self.len += 1;
+        self.rows.push((job.clone(), result.clone()));
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.rows.is_empty()
     }
 
-    /// The buffered rows as arrays, in column order (the buffers move into the arrays: no copy,
-    /// except for the nullable ones).
+    /// The buffered rows as arrays, in column order.
     pub fn into_arrays(self) -> Vec<ArrayRef> {
-        self.columns
-            .into_iter()
-            .map(|values| match values {
-                Values::U64(v) => Arc::new(UInt64Array::from(v)) as ArrayRef,
-                Values::F64(v) => Arc::new(Float64Array::from(v)) as ArrayRef,
-                Values::OptF64(v) => Arc::new(Float64Array::from(v)) as ArrayRef,
-                Values::Bool(v) => Arc::new(BooleanArray::from(v)) as ArrayRef,
-                Values::OptBool(v) => Arc::new(BooleanArray::from(v)) as ArrayRef,
-                Values::Label(v) => {
+        let rows = &self.rows;
+        COLUMNS
+            .iter()
+            .map(|c| match c.fill {
+                Fill::U64(f) => Arc::new(UInt64Array::from(
+                    rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
+                )) as ArrayRef,
+                Fill::F64(f) => Arc::new(Float64Array::from(
+                    rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
+                )),
+                Fill::Key(key) => Arc::new(Float64Array::from(
+                    rows.iter()
+                        .map(|(j, _)| match key.get(j) {
+                            Some(KeyValue::Real(x)) => x,
+                            other => {
+                                unreachable!("{} is a real key, got {other:?}", key.name())
+                            }
+                        })
+                        .collect::<Vec<_>>(),
+                )),
+                Fill::OptF64(f) => Arc::new(Float64Array::from(
+                    rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
+                )),
+                Fill::Param(p) => Arc::new(Float64Array::from(
+                    rows.iter().map(|(j, _)| j.input.get(p)).collect::<Vec<_>>(),
+                )),
+                Fill::Bool(f) => Arc::new(BooleanArray::from(
+                    rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
+                )),
+                Fill::OptBool(f) => Arc::new(BooleanArray::from(
+                    rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
+                )),
+                Fill::Label(f) => {
                     let mut dict = StringDictionaryBuilder::<Int32Type>::new();
-                    for s in v {
-                        dict.append_value(s);
+                    for (j, r) in rows {
+                        dict.append_value(f(j, r));
                     }
-                    Arc::new(dict.finish()) as ArrayRef
+                    Arc::new(dict.finish())
                 }
             })
             .collect()
