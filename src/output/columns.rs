@@ -240,7 +240,8 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
             "theory_mean_v_mv",
             Fill::OptF64(|_, r| r.theory.v.map(|v| v.mean_mv)),
             "mV",
-            "the free membrane's (never firing) mean V; null where a part has no such theory",
+            "the free membrane's (never firing) mean V; null unless v_stats, or where a part \
+             has no such theory",
         ),
         col(
             "theory_std_v_mv",
