@@ -19,6 +19,11 @@ pub struct SimParams {
     pub integrator: Integrator,
     /// Whether the V statistics beyond the mean are taken (`std_v_mv`, V's first harmonic).
     pub v_stats: bool,
+    /// Histogram settings (0: no such histogram; see `engine::HistShape`).
+    pub isi_bin_ms: f64,
+    pub isi_max_ms: f64,
+    pub psth_bin_ms: f64,
+    pub cycle_bins: u64,
 }
 
 impl Default for SimParams {
@@ -31,6 +36,10 @@ impl Default for SimParams {
             seed: 1,
             integrator: Integrator::Euler,
             v_stats: false,
+            isi_bin_ms: 0.0,
+            isi_max_ms: 100.0,
+            psth_bin_ms: 0.0,
+            cycle_bins: 0,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A batch: a struct-of-arrays population stepped together, holding one block of a big job or
 //! many small jobs of one model side by side, each lane with its own parameters and stream.
 
+use super::hist::HistShape;
 use super::stats::{LaneStats, SegmentStats};
 use crate::input::{InputLanes, Model, ModelInput};
 use crate::job::Job;
@@ -15,6 +16,8 @@ pub struct Shape {
     pub warmup_steps: u64,
     /// Whether the V statistics beyond the mean are taken.
     pub v_stats: bool,
+    /// The histograms taken.
+    pub hists: HistShape,
 }
 
 impl Shape {
@@ -24,6 +27,7 @@ impl Shape {
             n_steps: job.n_steps(),
             warmup_steps: job.warmup_steps(),
             v_stats: job.sim.v_stats,
+            hists: HistShape::of(job),
         }
     }
 }
@@ -126,7 +130,13 @@ impl Batch {
             .push(&job.view(), &|| job.seed(), first_neuron, count);
         let clock = crate::input::Clock::of(job.model, &job.input, job.sim.dt_ms);
         let v_stats = job.sim.v_stats.then_some(job.neuron.e_l_mv);
-        self.stats.push(count, clock, v_stats);
+        self.stats.push_with(
+            count,
+            clock,
+            v_stats,
+            self.shape.hists,
+            self.shape.warmup_steps,
+        );
         let lanes = self.membrane.len();
         self.current_na.resize(lanes, 0.0);
         self.events.resize(lanes, 0);

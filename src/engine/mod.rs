@@ -9,12 +9,14 @@
 //! the cut, the packing or the number of threads.
 
 mod batch;
+mod hist;
 mod phase;
 mod predict;
 mod stats;
 mod vstats;
 
 pub use batch::{Batch, REPORT_STEPS, Shape};
+pub use hist::{HistShape, Hists, MAX_BINS};
 pub use phase::Locking;
 pub use predict::predict;
 pub use stats::{JobAccumulator, JobStats, LaneStats, SegmentStats};

@@ -4,6 +4,7 @@
 //! how its neurons were cut into batches or in which order the batches ran. The one float sum,
 //! the potential, is folded neuron by neuron in neuron order.
 
+use super::hist::{HistShape, Hists, LaneHists};
 use super::phase::{LanePhases, Locking};
 use super::vstats::{self, Harmonic, LaneV, VSums};
 use crate::input::Clock;
@@ -19,6 +20,8 @@ pub struct LaneStats {
     phases: Option<LanePhases>,
     /// The V statistics beyond the mean, for a batch of jobs that take them.
     v: Option<LaneV>,
+    /// The histograms, for a batch of jobs that take any.
+    hists: Option<LaneHists>,
 }
 
 /// One lane's spike and interval sums (together, so a spike touches one cache line).
@@ -40,6 +43,24 @@ impl LaneStats {
     /// job of a batch has the same parts), and with `v_stats` their rest potential `E_L`
     /// (every job of a batch takes the V statistics, or none).
     pub fn push(&mut self, count: usize, clock: Option<Clock>, v_stats: Option<f64>) {
+        self.push_with(count, clock, v_stats, HistShape::default(), 0);
+    }
+
+    /// [`LaneStats::push`] for jobs that take the histograms `hists` (the same for every job of
+    /// a batch), whose counting starts at step `warmup_steps`.
+    pub fn push_with(
+        &mut self,
+        count: usize,
+        clock: Option<Clock>,
+        v_stats: Option<f64>,
+        hists: HistShape,
+        warmup_steps: u64,
+    ) {
+        if !hists.is_empty() {
+            self.hists
+                .get_or_insert_with(|| LaneHists::new(hists, warmup_steps))
+                .push(count, clock);
+        }
         if let Some(e_l_mv) = v_stats {
             self.v
                 .get_or_insert_with(LaneV::default)
@@ -79,6 +100,14 @@ impl LaneStats {
     /// Records the spikes of counted step `step` (rare: found 64 lanes at a time).
     #[inline]
     pub fn add_spikes(&mut self, step: u64, spiked: &LaneBits) {
+        // Before the intervals' sums: the histograms read each lane's previous spike.
+        if let Some(h) = &mut self.hists {
+            let spikes = &self.spikes;
+            spiked.for_each_set(|i| {
+                let last = spikes[i].last_spike;
+                h.record(i, step, (last != NONE).then_some(last));
+            });
+        }
         spiked.for_each_set(|i| self.record(i, step));
         // In a pass of its own: the loop above stays what it is for jobs without a sine.
         if let Some(phases) = &mut self.phases {
@@ -105,6 +134,7 @@ impl LaneStats {
             v_sums: self.v_sum[lanes.clone()].to_vec(),
             phase_sums: self.phases.as_ref().map(|p| p.segment(lanes.clone())),
             v_sums_more: self.v.as_ref().map(|v| v.segment(lanes.clone())),
+            hists: self.hists.as_ref().map(|h| h.segment(lanes.clone())),
             ..SegmentStats::default()
         };
         for lane in &self.spikes[lanes] {
@@ -132,6 +162,8 @@ pub struct SegmentStats {
     pub phase_sums: Option<[f64; 2]>,
     /// Each neuron's V sums (jobs with `v_stats`), in neuron order.
     pub v_sums_more: Option<Vec<VSums>>,
+    /// The segment's histograms (jobs that take any).
+    pub hists: Option<Hists>,
 }
 
 /// Collects a job's segments (in neuron order) and computes its statistics.
@@ -146,6 +178,7 @@ pub struct JobAccumulator {
     v_sum: f64,
     phase_sums: Option<[f64; 2]>,
     v_more: Option<VSums>,
+    hists: Option<Hists>,
 }
 
 /// The statistics columns of a job's row.
@@ -168,6 +201,8 @@ pub struct JobStats {
     pub std_v_mv: Option<f64>,
     /// V's first harmonic at the sine's frequency; null without `v_stats` or a sine part.
     pub v_harmonic: Option<Harmonic>,
+    /// The histograms the job takes (none: null).
+    pub hists: Hists,
 }
 
 impl JobAccumulator {
@@ -183,6 +218,12 @@ impl JobAccumulator {
         if let Some([c, s]) = seg.phase_sums {
             let [c0, s0] = self.phase_sums.unwrap_or([0.0; 2]);
             self.phase_sums = Some([c0 + c, s0 + s]);
+        }
+        if let Some(h) = &seg.hists {
+            match &mut self.hists {
+                Some(mine) => mine.add(h),
+                None => self.hists = Some(h.clone()),
+            }
         }
         if let Some(lanes) = &seg.v_sums_more {
             let start = self.v_more.unwrap_or([0.0; 4]);
@@ -234,6 +275,7 @@ impl JobAccumulator {
                 let steps = job.warmup_steps()..job.n_steps();
                 vstats::fit(sums, n, counted, vstats::design(clock, steps))
             }),
+            hists: self.hists.clone().unwrap_or_default(),
         }
     }
 }

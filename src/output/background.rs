@@ -143,6 +143,7 @@ mod tests {
             locking: None,
             std_v_mv: None,
             v_harmonic: None,
+            hists: Default::default(),
         };
         let theory = Theory {
             rate_hz: None,

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use arrow_array::builder::StringDictionaryBuilder;
+use arrow_array::builder::{ListBuilder, StringDictionaryBuilder, UInt64Builder};
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, UInt64Array};
 use arrow_schema::{DataType, Field};
@@ -27,6 +27,8 @@ pub enum Fill {
     Bool(fn(&Job, &JobResult) -> bool),
     /// bool, null where `None`.
     OptBool(fn(&Job, &JobResult) -> Option<bool>),
+    /// A list of uint64 counts (its items never null), null where `None`.
+    OptCounts(for<'a> fn(&'a Job, &'a JobResult) -> Option<&'a [u64]>),
     /// A dictionary-encoded string, never null.
     Label(fn(&Job, &JobResult) -> &'static str),
     /// An input parameter: float64, null where the job's model has no such parameter.
@@ -53,13 +55,14 @@ impl Column {
             Fill::Label(_) => {
                 DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
             }
+            Fill::OptCounts(_) => DataType::List(Arc::new(count_item())),
         }
     }
 
     pub fn nullable(&self) -> bool {
         matches!(
             self.fill,
-            Fill::OptF64(_) | Fill::OptBool(_) | Fill::Param(_)
+            Fill::OptF64(_) | Fill::OptBool(_) | Fill::Param(_) | Fill::OptCounts(_)
         )
     }
 
@@ -73,9 +76,15 @@ impl Column {
             Fill::U64(_) => "uint64",
             Fill::Bool(_) | Fill::OptBool(_) => "bool",
             Fill::Label(_) => "string (dictionary)",
+            Fill::OptCounts(_) => "list<uint64>",
             _ => "float64",
         }
     }
+}
+
+/// The item of a list of counts: uint64, never null.
+fn count_item() -> Field {
+    Field::new_list_field(DataType::UInt64, false)
 }
 
 /// Every column, in file order.
@@ -112,6 +121,12 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
                 "euler or exact",
             )),
             Key::Neurons => cols.push(col("neurons", Fill::U64(|j, _| j.sim.neurons), "", "")),
+            Key::CycleBins => cols.push(col(
+                "cycle_bins",
+                Fill::U64(|j, _| j.sim.cycle_bins),
+                "",
+                "bins per period of cycle_hist (0: none)",
+            )),
             Key::VStats => cols.push(col(
                 "v_stats",
                 Fill::Bool(|j, _| j.sim.v_stats),
@@ -216,6 +231,27 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
             "deg",
             "psi, V's phase against the sine, in (-180, 180] (negative: V lags); null as \
              v_harmonic_mv",
+        ),
+        col(
+            "isi_hist",
+            Fill::OptCounts(|_, r| r.stats.hists.isi.as_deref()),
+            "",
+            "counted intervals per bin [k isi_bin_ms, (k+1) isi_bin_ms) below isi_max_ms (isis - \
+             sum of them are longer); null unless isi_bin_ms > 0",
+        ),
+        col(
+            "psth",
+            Fill::OptCounts(|_, r| r.stats.hists.psth.as_deref()),
+            "",
+            "spikes of all neurons per bin (warmup + k b, warmup + (k+1) b] of the window, b = \
+             psth_bin_ms (the last bin may be shorter); null unless psth_bin_ms > 0",
+        ),
+        col(
+            "cycle_hist",
+            Fill::OptCounts(|_, r| r.stats.hists.cycle.as_deref()),
+            "",
+            "counted spikes per bin of the sine's phase at the spike, cycle_bins bins from 0 to \
+             360 deg; null unless cycle_bins > 0 and a sine part",
         ),
         col(
             "theory_rate_hz",
@@ -352,6 +388,20 @@ impl Rows {
                 Fill::OptBool(f) => Arc::new(BooleanArray::from(
                     rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
                 )),
+                Fill::OptCounts(f) => {
+                    let mut list =
+                        ListBuilder::new(UInt64Builder::new()).with_field(Arc::new(count_item()));
+                    for (j, r) in rows {
+                        match f(j, r) {
+                            Some(counts) => {
+                                list.values().append_slice(counts);
+                                list.append(true);
+                            }
+                            None => list.append(false),
+                        }
+                    }
+                    Arc::new(list.finish())
+                }
                 Fill::Label(f) => {
                     let mut dict = StringDictionaryBuilder::<Int32Type>::new();
                     for (j, r) in rows {

@@ -4,6 +4,7 @@
 
 use super::keys::{Key, KeyValue};
 use super::{Block, MAX_STEPS, SpecError};
+use crate::engine::MAX_BINS;
 use crate::job::steps_in;
 use crate::neuron::Integrator;
 
@@ -131,6 +132,7 @@ pub(super) fn check_block(b: &Block, warnings: &mut Vec<String>) -> Result<(), S
             }
         }
     }
+    check_histograms(b, &dts, &durations, &warmups, warnings)?;
     // One warning for all of them, however long the axis.
     if let Some(&(t_ref, dt)) = odd_t_refs.first() {
         let more = match odd_t_refs.len() {
@@ -152,6 +154,85 @@ pub(super) fn check_block(b: &Block, warnings: &mut Vec<String>) -> Result<(), S
                 format!("{label}: {message}"),
             ));
         }
+    }
+    Ok(())
+}
+
+/// The histogram keys: bins of whole steps, the ISI range a whole number of bins, at most
+/// [`MAX_BINS`] bins; a cycle histogram asked of a model without a sine is warned about.
+fn check_histograms(
+    b: &Block,
+    dts: &[f64],
+    durations: &[f64],
+    warmups: &[f64],
+    warnings: &mut Vec<String>,
+) -> Result<(), SpecError> {
+    let label = b.label();
+    let err = |key: Key, message: String| {
+        SpecError::at(b.line_of_key(key), format!("{label}: {message}"))
+    };
+    let too_many = |key: Key, value: f64, bins: f64, what: &str| {
+        err(
+            key,
+            format!(
+                "{} = {value} gives {} bins ({what}); at most {MAX_BINS} are allowed: use wider \
+                 bins",
+                key.name(),
+                shown(bins)
+            ),
+        )
+    };
+    let (dur_max, warm_min) = (max(durations), min(warmups));
+    for &dt in dts {
+        for key in [Key::IsiBin, Key::PsthBin] {
+            for bin in b.reals(key).into_iter().filter(|&x| x > 0.0) {
+                if !is_whole_steps(bin, dt) || bin < dt * (1.0 - 1e-9) {
+                    return Err(err(
+                        key,
+                        format!(
+                            "{} = {} is not a whole number of dt_ms = {dt} steps ({} steps); \
+                             make it a multiple of dt_ms",
+                            key.name(),
+                            shown(bin),
+                            shown(bin / dt)
+                        ),
+                    ));
+                }
+                if key == Key::PsthBin {
+                    let bins = ((dur_max - warm_min) / bin).ceil();
+                    if bins > MAX_BINS as f64 {
+                        return Err(too_many(key, bin, bins, "over the counting window"));
+                    }
+                }
+            }
+        }
+    }
+    for bin in b.reals(Key::IsiBin).into_iter().filter(|&x| x > 0.0) {
+        for isi_max in b.reals(Key::IsiMax) {
+            let bins = isi_max / bin;
+            if (bins - bins.round()).abs() > 1e-9 * bins.round().max(1.0) || bins.round() < 1.0 {
+                return Err(err(
+                    Key::IsiMax,
+                    format!(
+                        "isi_max_ms = {} is not a whole number of isi_bin_ms = {} bins ({} \
+                         bins); make it a multiple of isi_bin_ms",
+                        shown(isi_max),
+                        shown(bin),
+                        shown(bins)
+                    ),
+                ));
+            }
+            if bins.round() > MAX_BINS as f64 {
+                return Err(too_many(Key::IsiMax, isi_max, bins, "of isi_bin_ms"));
+            }
+        }
+    }
+    let sine = b.model.has(crate::input::AMP);
+    if !sine && b.values(Key::CycleBins).iter().any(|v| v.real() > 0.0) {
+        warnings.push(format!(
+            "{label}: cycle_bins is set, but model {} has no sine part: its cycle_hist stays null",
+            b.model.name()
+        ));
     }
     Ok(())
 }

@@ -81,11 +81,15 @@ pub enum Key {
     Seed,
     Integrator,
     VStats,
+    IsiBin,
+    IsiMax,
+    PsthBin,
+    CycleBins,
 }
 
 impl Key {
     /// The `[neuron]` and `[simulation]` keys, in the order of the output columns.
-    pub const SHARED: [Key; 13] = [
+    pub const SHARED: [Key; 17] = [
         Key::TauM,
         Key::EL,
         Key::R,
@@ -99,6 +103,10 @@ impl Key {
         Key::Neurons,
         Key::Seed,
         Key::VStats,
+        Key::IsiBin,
+        Key::IsiMax,
+        Key::PsthBin,
+        Key::CycleBins,
     ];
 
     pub fn name(self) -> &'static str {
@@ -117,6 +125,10 @@ impl Key {
             Key::Seed => "seed",
             Key::Integrator => "integrator",
             Key::VStats => "v_stats",
+            Key::IsiBin => "isi_bin_ms",
+            Key::IsiMax => "isi_max_ms",
+            Key::PsthBin => "psth_bin_ms",
+            Key::CycleBins => "cycle_bins",
         }
     }
 
@@ -152,6 +164,10 @@ impl Key {
             Key::VStats => {
                 "true: also std_v_mv and V's first harmonic (a pass over V per counted step)"
             }
+            Key::IsiBin => "bin width of isi_hist, whole steps (0: no ISI histogram)",
+            Key::IsiMax => "isi_hist covers intervals below this, a whole number of bins",
+            Key::PsthBin => "bin width of psth, whole steps (0: no PSTH)",
+            Key::CycleBins => "bins per period of cycle_hist, jobs with a sine part (0: none)",
         }
     }
 
@@ -174,7 +190,7 @@ impl Key {
     /// What kind of value the key takes.
     pub fn kind(self) -> ValueKind {
         match self {
-            Key::Neurons | Key::Seed => ValueKind::Count,
+            Key::Neurons | Key::Seed | Key::CycleBins => ValueKind::Count,
             Key::Integrator => ValueKind::Name,
             Key::VStats => ValueKind::Flag,
             _ => ValueKind::Real,
@@ -185,10 +201,12 @@ impl Key {
     pub fn allowed(self) -> Option<Allowed> {
         Some(match self {
             Key::Input(p) => p.def().allowed,
-            Key::TauM | Key::R | Key::Dt | Key::Duration => Allowed::Positive,
-            Key::TRef | Key::Warmup => Allowed::NonNegative,
+            Key::TauM | Key::R | Key::Dt | Key::Duration | Key::IsiMax => Allowed::Positive,
+            Key::TRef | Key::Warmup | Key::IsiBin | Key::PsthBin => Allowed::NonNegative,
             Key::EL | Key::VTh | Key::VReset => Allowed::Finite,
-            Key::Neurons | Key::Seed | Key::Integrator | Key::VStats => return None,
+            Key::Neurons | Key::Seed | Key::CycleBins | Key::Integrator | Key::VStats => {
+                return None;
+            }
         })
     }
 
@@ -196,6 +214,7 @@ impl Key {
     pub fn count_range(self) -> (u64, u64) {
         match self {
             Key::Neurons => (1, MAX_NEURONS),
+            Key::CycleBins => (0, crate::engine::MAX_BINS),
             _ => (0, u64::MAX),
         }
     }
@@ -205,6 +224,7 @@ impl Key {
         match self {
             Key::Neurons => NEURONS_ALLOWED,
             Key::Seed => SEED_ALLOWED,
+            Key::CycleBins => "a whole number from 0 to 10000",
             Key::Integrator => "\"euler\" or \"exact\"",
             Key::VStats => "true or false",
             _ => self.allowed().expect("a real key").text(),
@@ -244,6 +264,10 @@ impl Key {
             Key::Seed => Some(KeyValue::Count(job.sim.seed)),
             Key::Integrator => Some(KeyValue::Integrator(job.sim.integrator)),
             Key::VStats => Some(KeyValue::Flag(job.sim.v_stats)),
+            Key::IsiBin => real(job.sim.isi_bin_ms),
+            Key::IsiMax => real(job.sim.isi_max_ms),
+            Key::PsthBin => real(job.sim.psth_bin_ms),
+            Key::CycleBins => Some(KeyValue::Count(job.sim.cycle_bins)),
         }
     }
 
@@ -261,6 +285,9 @@ impl Key {
             Key::Dt => job.sim.dt_ms = real(),
             Key::Duration => job.sim.duration_ms = real(),
             Key::Warmup => job.sim.warmup_ms = real(),
+            Key::IsiBin => job.sim.isi_bin_ms = real(),
+            Key::IsiMax => job.sim.isi_max_ms = real(),
+            Key::PsthBin => job.sim.psth_bin_ms = real(),
             Key::Integrator => {
                 let KeyValue::Integrator(i) = value else {
                     unreachable!("the spec gives integrator as a name")
@@ -273,14 +300,14 @@ impl Key {
                 };
                 job.sim.v_stats = on;
             }
-            Key::Neurons | Key::Seed => {
+            Key::Neurons | Key::Seed | Key::CycleBins => {
                 let KeyValue::Count(n) = value else {
                     unreachable!("the spec gives {} as an integer", self.name())
                 };
-                if self == Key::Neurons {
-                    job.sim.neurons = n;
-                } else {
-                    job.sim.seed = n;
+                match self {
+                    Key::Neurons => job.sim.neurons = n,
+                    Key::Seed => job.sim.seed = n,
+                    _ => job.sim.cycle_bins = n,
                 }
             }
         }

@@ -25,7 +25,7 @@ def markdown_rows(text):
 
 
 def tables(binary):
-    global COLUMNS, TYPES, PART_PARAMS, MODEL_COLUMNS, SHARED, UINT
+    global COLUMNS, TYPES, PART_PARAMS, MODEL_COLUMNS, SHARED, UINT, LISTS
     columns = markdown_rows(subprocess.run([binary, "columns"], check=True, capture_output=True,
                                            text=True).stdout)
     COLUMNS = [r[0].strip("`") for r in columns]
@@ -41,6 +41,8 @@ def tables(binary):
               if r[1] in ("[neuron]", "[simulation]") and r[0].strip("`") in TYPES
               and TYPES[r[0].strip("`")] == "float64"]
     UINT = [c for c in COLUMNS if TYPES[c] == "uint64"]
+    LISTS = [c for c in COLUMNS if TYPES[c].startswith("list<uint64>")]
+    assert LISTS == ["isi_hist", "psth", "cycle_hist"], LISTS
     assert COLUMNS[:2] == ["job_id", "model"] and "theory_reliable" in COLUMNS, COLUMNS
 
 
@@ -61,6 +63,9 @@ def check(path):
     for c in UINT:
         assert table.schema.field(c).type == pa.uint64(), c
     assert table.schema.field("theory_reliable").type == pa.bool_()
+    for c in LISTS:
+        assert table.schema.field(c).type == pa.list_(pa.field("item", pa.uint64(), False)), \
+            table.schema.field(c)
     meta = pq.read_metadata(path).metadata
     for key in [b"lifsweep.version", b"lifsweep.spec", b"lifsweep.rng",
                 b"lifsweep.seed_derivation"]:
@@ -100,18 +105,31 @@ def check(path):
     rate = df["spikes"] / (df["neurons"] * window_s)
     assert ((rate - df["firing_rate_hz"]).abs() <= 1e-9 * (1 + rate)).all()
     assert df[["firing_rate_hz", "mean_v_mv"]].notna().all().all()
-    # Theory: none for sine input; exact (equal to the simulation) for constant input; the
-    # reliability flag is null exactly where there is no theory.
-    sine = df["model"] == "sine"
+    # Theory: no rate theory for a sine part (yet); exact (equal to the simulation) for constant
+    # input; the reliability flag is null exactly where there is no theory.
+    has_sine = df["model"].astype(str).str.split("+").apply(lambda parts: "sine" in parts)
+    sine = has_sine
     assert df.loc[sine, ["theory_rate_hz", "theory_cv", "theory_reliable"]].isna().all().all()
     assert df.loc[~sine, "theory_rate_hz"].notna().all()
     assert (df["theory_reliable"].isna() == df["theory_rate_hz"].isna()).all()
     # Phase locking: exactly the jobs with a sine part and spikes have it.
-    has_sine = df["model"].astype(str).str.split("+").apply(lambda parts: "sine" in parts)
     locked = has_sine & (df["spikes"] > 0)
     for c in ["vector_strength", "spike_phase_deg", "rate_modulation_hz"]:
         assert (df[c].notna() == locked).all(), c
     assert ((df.loc[locked, "vector_strength"] >= 0) & (df.loc[locked, "vector_strength"] <= 1)).all()
+    # Histograms: lists of uint64 counts where asked for, null elsewhere; they count the spikes.
+    asked = {"isi_hist": df["isi_bin_ms"] > 0, "psth": df["psth_bin_ms"] > 0,
+             "cycle_hist": (df["cycle_bins"] > 0) & has_sine}
+    for c, where in asked.items():
+        assert (df[c].notna() == where).all(), c
+        for v in df.loc[where, c]:
+            assert v.dtype == "uint64", (c, v.dtype)
+    sums = {c: df.loc[asked[c], c].apply(lambda v: int(v.sum())) for c in LISTS}
+    assert (sums["psth"] == df.loc[asked["psth"], "spikes"]).all()
+    assert (sums["cycle_hist"] == df.loc[asked["cycle_hist"], "spikes"]).all()
+    assert (sums["isi_hist"] <= df.loc[asked["isi_hist"], "isis"]).all()
+    lengths = df.loc[asked["cycle_hist"], "cycle_hist"].apply(len)
+    assert (lengths == df.loc[asked["cycle_hist"], "cycle_bins"]).all()
     const = df[df["model"] == "constant"]
     assert ((const["theory_rate_hz"] - const["firing_rate_hz"]).abs()
             <= 1e-12 * const["firing_rate_hz"]).all()
@@ -124,11 +142,16 @@ def check(path):
     for c in UINT:
         assert lf.schema[c] == pl.UInt64, (c, lf.schema[c])
     assert lf.schema["theory_reliable"] == pl.Boolean
+    for c in LISTS:
+        assert lf.schema[c] == pl.List(pl.UInt64), (c, lf.schema[c])
+    hist = lf.filter(pl.col("psth_bin_ms") > 0)
+    assert (hist["psth"].list.sum() == hist["spikes"]).all()
     noise = lf.filter(pl.col("model") == "noise")
     assert noise["sigma_na"].null_count() == 0
     assert noise["amp_na"].null_count() == noise.height
     per_model = lf.group_by("model").agg(pl.len()).sort("model")
-    print(f"{path}: {len(df)} rows OK in pyarrow {pa.__version__}, pandas {pd.__version__}, "
+    with_hists = int(sum(where.sum() for where in asked.values()))
+    print(f"{path}: {len(df)} rows ({with_hists} histograms) OK in pyarrow {pa.__version__}, pandas {pd.__version__}, "
           f"polars {pl.__version__}; jobs per model "
           f"{dict(zip(per_model['model'].cast(pl.Utf8), per_model['len']))}")
 

@@ -9,7 +9,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::common::{lifsweep, stderr_of, stdout_of, write_spec};
 
-/// 180 jobs of two models and different sizes (so chunks differ in cost).
+/// 180 jobs of two models and different sizes (so chunks differ in cost), with V statistics
+/// and histograms (list columns) in some of them.
 pub const SWEEP: &str = r#"
 [simulation]
 duration_ms = 200.0
@@ -19,8 +20,12 @@ seed = 7
 model = "noise"
 mu_na = { start = 0.5, stop = 3.0, num = 30 }
 sigma_na = [0.5, 1.0, 2.0]
+v_stats = true
 [[sweep]]
 model = "poisson"
+isi_bin_ms = 0.5
+isi_max_ms = 40.0
+psth_bin_ms = 10.0
 rate_hz = { start = 100.0, stop = 8000.0, num = 15, scale = "log" }
 w_na = [0.05, 0.1]
 tau_s_ms = 2.0

@@ -6,6 +6,7 @@ mod dataset;
 mod determinism;
 mod docs;
 mod fast_path;
+mod histograms;
 mod plan_accuracy;
 mod slurm_script;
 mod spec_errors;
