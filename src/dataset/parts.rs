@@ -109,7 +109,7 @@ impl PartWriter {
 impl RowSink for PartWriter {
     type Output = Vec<usize>;
 
-    fn push(&mut self, job: &Job, result: &JobResult) -> anyhow::Result<()> {
+    fn push(&mut self, job: Job, result: JobResult) -> anyhow::Result<()> {
         let c = self.ds.chunks().of(job.id);
         let part = match &mut self.current {
             Some(p) if p.chunk == c => p,

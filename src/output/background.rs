@@ -26,7 +26,7 @@ pub trait RowSink: Send + 'static {
     /// What the sink gives back when it is done.
     type Output: Send + 'static;
     /// Takes one job's row (rows come in the order the engine emits them).
-    fn push(&mut self, job: &Job, result: &JobResult) -> anyhow::Result<()>;
+    fn push(&mut self, job: Job, result: JobResult) -> anyhow::Result<()>;
     /// Writes what is left; returns the output.
     fn finish(self) -> anyhow::Result<Self::Output>;
 }
@@ -34,7 +34,7 @@ pub trait RowSink: Send + 'static {
 /// One result file written into a `W`.
 impl<W: Write + Send + 'static> RowSink for ResultWriter<BufWriter<W>> {
     type Output = W;
-    fn push(&mut self, job: &Job, result: &JobResult) -> anyhow::Result<()> {
+    fn push(&mut self, job: Job, result: JobResult) -> anyhow::Result<()> {
         Ok(ResultWriter::push(self, job, result)?)
     }
     fn finish(self) -> anyhow::Result<W> {
@@ -70,7 +70,7 @@ impl<S: RowSink> BackgroundWriter<S> {
             .name("lifsweep-writer".into())
             .spawn(move || {
                 for rows in rx {
-                    for (job, result) in &rows {
+                    for (job, result) in rows {
                         sink.push(job, result)?;
                     }
                 }
@@ -143,7 +143,7 @@ mod tests {
             locking: None,
             std_v_mv: None,
             v_harmonic: None,
-            hists: Default::default(),
+            hists: None,
         };
         let theory = Theory {
             rate_hz: None,

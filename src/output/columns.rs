@@ -234,21 +234,21 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
         ),
         col(
             "isi_hist",
-            Fill::OptCounts(|_, r| r.stats.hists.isi.as_deref()),
+            Fill::OptCounts(|_, r| r.stats.hists().isi.as_deref()),
             "",
             "counted intervals per bin [k isi_bin_ms, (k+1) isi_bin_ms) below isi_max_ms (isis - \
              sum of them are longer); null unless isi_bin_ms > 0",
         ),
         col(
             "psth",
-            Fill::OptCounts(|_, r| r.stats.hists.psth.as_deref()),
+            Fill::OptCounts(|_, r| r.stats.hists().psth.as_deref()),
             "",
             "spikes of all neurons per bin (warmup + k b, warmup + (k+1) b] of the window, b = \
              psth_bin_ms (the last bin may be shorter); null unless psth_bin_ms > 0",
         ),
         col(
             "cycle_hist",
-            Fill::OptCounts(|_, r| r.stats.hists.cycle.as_deref()),
+            Fill::OptCounts(|_, r| r.stats.hists().cycle.as_deref()),
             "",
             "counted spikes per bin of the sine's phase at the spike, cycle_bins bins from 0 to \
              360 deg; null unless cycle_bins > 0 and a sine part",
@@ -342,8 +342,8 @@ impl Rows {
         }
     }
 
-    pub fn push(&mut self, job: &Job, result: &JobResult) {
-        self.rows.push((job.clone(), result.clone()));
+    pub fn push(&mut self, job: Job, result: JobResult) {
+        self.rows.push((job, result));
     }
 
     pub fn len(&self) -> usize {
@@ -376,18 +376,17 @@ impl Rows {
                         })
                         .collect::<Vec<_>>(),
                 )),
-                Fill::OptF64(f) => Arc::new(Float64Array::from(
-                    rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
-                )),
-                Fill::Param(p) => Arc::new(Float64Array::from(
-                    rows.iter().map(|(j, _)| j.input.get(p)).collect::<Vec<_>>(),
-                )),
+                Fill::OptF64(f) => optional_f64(rows.iter().map(|(j, r)| f(j, r)).collect()),
+                Fill::Param(p) => optional_f64(rows.iter().map(|(j, _)| j.input.get(p)).collect()),
                 Fill::Bool(f) => Arc::new(BooleanArray::from(
                     rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
                 )),
                 Fill::OptBool(f) => Arc::new(BooleanArray::from(
                     rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
                 )),
+                Fill::OptCounts(f) if rows.iter().all(|(j, r)| f(j, r).is_none()) => {
+                    arrow_array::new_null_array(&c.data_type(), rows.len())
+                }
                 Fill::OptCounts(f) => {
                     let mut list =
                         ListBuilder::new(UInt64Builder::new()).with_field(Arc::new(count_item()));
@@ -411,5 +410,15 @@ impl Rows {
                 }
             })
             .collect()
+    }
+}
+
+/// A nullable float64 column; one that is all null (a column the run does not use) is made
+/// without looking at each value again.
+fn optional_f64(values: Vec<Option<f64>>) -> ArrayRef {
+    if values.iter().all(Option::is_none) {
+        Arc::new(Float64Array::new_null(values.len()))
+    } else {
+        Arc::new(Float64Array::from(values))
     }
 }

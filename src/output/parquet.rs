@@ -106,7 +106,7 @@ impl<W: Write + Send> ResultWriter<W> {
     }
 
     /// Adds a job's row (rows must come in job order).
-    pub fn push(&mut self, job: &Job, result: &JobResult) -> parquet::errors::Result<()> {
+    pub fn push(&mut self, job: Job, result: JobResult) -> parquet::errors::Result<()> {
         self.rows.push(job, result);
         if self.rows.len() >= self.capacity {
             self.hand_over()?;

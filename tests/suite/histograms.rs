@@ -60,7 +60,7 @@ fn histograms_are_those_of_the_traced_spikes() {
             job.id,
             stats.spikes
         );
-        let h = &stats.hists;
+        let h = stats.hists();
         assert_eq!(h.isi.as_deref(), Some(&isi[..]), "job {}", job.id);
         assert_eq!(h.psth.as_deref(), Some(&psth[..]), "job {}", job.id);
         assert_eq!(psth.iter().sum::<u64>(), stats.spikes);
@@ -91,7 +91,7 @@ fn histograms_do_not_depend_on_threads_or_cuts_and_change_nothing_else() {
     for ((a, b), c) in one.iter().zip(&two).zip(&plain) {
         assert_eq!(a.1.hists, b.1.hists, "job {}", a.0.id);
         assert_eq!(bits(&a.1), bits(&c.1), "job {}", a.0.id);
-        assert!(a.1.hists.psth.is_some() && c.1.hists.psth.is_none());
+        assert!(a.1.hists().psth.is_some() && c.1.hists().psth.is_none());
     }
     let packed = format!("{HEAD}neurons = 1\n{BLOCKS}");
     for (job, stats) in run_spec(&packed, 2) {
