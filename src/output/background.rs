@@ -150,6 +150,7 @@ mod tests {
             cv: None,
             reliable: None,
             v: None,
+            locking: None,
         };
         (job, JobResult { stats, theory })
     }

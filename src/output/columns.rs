@@ -273,6 +273,20 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
             "null without a theory; true where the theory is exact or shown to hold",
         ),
         col(
+            "theory_rate_modulation_hz",
+            Fill::OptF64(|_, r| r.theory.locking.map(|l| l.rate_modulation_hz)),
+            "Hz",
+            "a sine on white noise: |chi(omega)| R |amp_na|, chi the linear response of the rate \
+             (threshold integration); null for other models",
+        ),
+        col(
+            "theory_spike_phase_deg",
+            Fill::OptF64(|_, r| r.theory.locking.map(|l| l.spike_phase_deg)),
+            "deg",
+            "the sine's phase at the predicted rate's peak, in [0, 360); null as \
+             theory_rate_modulation_hz",
+        ),
+        col(
             "theory_mean_v_mv",
             Fill::OptF64(|_, r| r.theory.v.map(|v| v.mean_mv)),
             "mV",

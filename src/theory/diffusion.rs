@@ -43,14 +43,29 @@ pub struct Source {
     pub min_rate_hz: f64,
 }
 
-/// (rate in 1/ms, CV, reliable) of the neuron driven by `mu` plus `sources`.
-pub fn predict(
+/// The neuron as the diffusion approximation sees it: mean and standard deviation of the free
+/// membrane in Brunel's convention, and the threshold and reset with the correction that
+/// applies (see the module's text).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Effective {
+    pub mu_v: f64,
+    pub sigma_v: f64,
+    pub v_th: f64,
+    pub v_reset: f64,
+    /// Whether every fluctuating source is white at the step scale.
+    pub white: bool,
+    /// Whether the fluctuating sources share one correlation time.
+    pub one_tau: bool,
+}
+
+/// The effective neuron driven by `mu` plus `sources`.
+pub fn effective(
     n: &NeuronParams,
     integrator: Integrator,
     dt_ms: f64,
     mu_na: f64,
     sources: &[Source],
-) -> (f64, Option<f64>, bool) {
+) -> Effective {
     let mean = sources.iter().fold(mu_na, |m, s| m + s.mean_na);
     let intensity: f64 = sources.iter().map(|s| s.intensity).sum();
     let mu_v = n.e_l_mv + n.r_mohm * mean;
@@ -74,15 +89,34 @@ pub fn predict(
         let shift = sigma_v * ALPHA / 2.0 * (tau / n.tau_m_ms).sqrt();
         (n.v_th_mv + shift, n.v_reset_mv + shift)
     };
-    let (rate, cv) = siegert(
+    Effective {
         mu_v,
         sigma_v,
         v_th,
         v_reset,
+        white,
+        one_tau,
+    }
+}
+
+/// (rate in 1/ms, CV, reliable) of the neuron driven by `mu` plus `sources`.
+pub fn predict(
+    n: &NeuronParams,
+    integrator: Integrator,
+    dt_ms: f64,
+    mu_na: f64,
+    sources: &[Source],
+) -> (f64, Option<f64>, bool) {
+    let e = effective(n, integrator, dt_ms, mu_na, sources);
+    let (rate, cv) = siegert(
+        e.mu_v,
+        e.sigma_v,
+        e.v_th,
+        e.v_reset,
         n.tau_m_ms,
         n.refractory_ms(dt_ms),
     );
-    let reliable = one_tau
+    let reliable = e.one_tau
         && sources
             .iter()
             .all(|s| s.reliable && rate * 1000.0 >= s.min_rate_hz);

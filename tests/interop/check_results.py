@@ -108,7 +108,10 @@ def check(path):
     # Theory: no rate theory for a sine part (yet); exact (equal to the simulation) for constant
     # input; the reliability flag is null exactly where there is no theory.
     has_sine = df["model"].astype(str).str.split("+").apply(lambda parts: "sine" in parts)
-    sine = has_sine
+    on_noise = (df["model"] == "sine+noise") & (df["amp_na"] != 0) & (df["sigma_na"] > 0)
+    sine = has_sine & ~on_noise
+    for c in ["theory_rate_modulation_hz", "theory_spike_phase_deg"]:
+        assert (df[c].notna() == on_noise).all(), c
     assert df.loc[sine, ["theory_rate_hz", "theory_cv", "theory_reliable"]].isna().all().all()
     assert df.loc[~sine, "theory_rate_hz"].notna().all()
     assert (df["theory_reliable"].isna() == df["theory_rate_hz"].isna()).all()

@@ -105,6 +105,8 @@ fn default_run_writes_parquet_with_the_design_columns() {
         "theory_rate_hz",
         "theory_cv",
         "theory_reliable",
+        "theory_rate_modulation_hz",
+        "theory_spike_phase_deg",
         "theory_mean_v_mv",
         "theory_std_v_mv",
         "theory_v_harmonic_mv",
