@@ -111,8 +111,6 @@ pub struct OuLanes<N> {
     /// The stationary standard deviation: the scale of the first step's draw.
     sigma_na: LaneVec<f64>,
     eta_na: LaneVec<f64>,
-    /// `eta * decay`, the part of the update known before the draw.
-    decayed: LaneVec<f64>,
     normals: N,
 }
 
@@ -124,29 +122,20 @@ impl<N: NormalSource> PartLanes for OuLanes<N> {
         self.kick_na.extend(rep(ou.kick_na));
         self.sigma_na.extend(rep(ou.sigma_na));
         self.eta_na.extend(rep(0.0));
-        self.decayed.extend(rep(0.0));
         self.normals.push(seed, first_neuron, count);
     }
 
     fn add(&mut self, step: u64, base: &[f64], current: &mut [f64], _events: Events<'_>) {
         let n = current.len();
         let eta = &mut self.eta_na[..n];
-        if step == 0 {
-            // eta_0 = 0 + sigma xi_0: the stationary distribution.
-            self.decayed[..n].fill(0.0);
-            self.normals
-                .add_scaled(&self.decayed[..n], &self.sigma_na[..n], eta);
+        // eta <- eta decay + kick xi, in the normal source's one pass; at step 0 eta is 0, so
+        // eta_0 = sigma xi_0: the stationary distribution.
+        let scale = if step == 0 {
+            &self.sigma_na[..n]
         } else {
-            for ((d, &e), &k) in self.decayed[..n]
-                .iter_mut()
-                .zip(&*eta)
-                .zip(&self.decay[..n])
-            {
-                *d = e * k;
-            }
-            self.normals
-                .add_scaled(&self.decayed[..n], &self.kick_na[..n], eta);
-        }
+            &self.kick_na[..n]
+        };
+        self.normals.decay_add_scaled(&self.decay[..n], scale, eta);
         for ((c, &b), &e) in current.iter_mut().zip(base).zip(&*eta) {
             *c = b + e;
         }

@@ -671,7 +671,8 @@ fn trace_follows_a_sweep_neuron_and_marks_spikes_and_events() {
 #[test]
 fn every_vector_path_writes_the_same_bytes() {
     // The hot loops are compiled for AVX-512, AVX2 and baseline x86-64; LIFSWEEP_SIMD forces a
-    // narrower one. All four input models, Poisson counts beyond the vector head included.
+    // narrower one. Every input part (and the V statistics and histograms), Poisson counts
+    // beyond the vector head included.
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(
         dir.path(),
@@ -679,7 +680,12 @@ fn every_vector_path_writes_the_same_bytes() {
          [[sweep]]\nmodel = \"noise\"\nmu_na = [1.2, 1.8]\nsigma_na = 0.7\n\
          [[sweep]]\nmodel = \"poisson\"\nmu_na = 1.0\nrate_hz = [3000, 60000]\nw_na = 0.02\n\
          tau_s_ms = 2\n[[sweep]]\nmodel = \"sine\"\nmu_na = 1.4\namp_na = 0.6\nperiod_ms = 33\n\
-         [[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 4, num = 300 }\nneurons = 1\n",
+         [[sweep]]\nmodel = \"constant\"\nmu_na = { start = 0, stop = 4, num = 300 }\nneurons = 1\n\
+         [[sweep]]\nmodel = \"ou\"\nmu_na = 1.4\nou_sigma_na = 0.5\nou_tau_ms = [1.0, 5.0]\n\
+         [[sweep]]\nmodel = \"poisson+poisson_i\"\nmu_na = 1.0\nrate_hz = 4000\nw_na = 0.05\n\
+         tau_s_ms = 2\nrate_i_hz = 2000\nw_i_na = -0.05\ntau_i_ms = 5\n\
+         [[sweep]]\nmodel = \"sine+noise\"\nmu_na = 1.4\namp_na = 0.3\nperiod_ms = 20\n\
+         sigma_na = 0.5\nv_stats = true\nisi_bin_ms = 1\npsth_bin_ms = 10\ncycle_bins = 12\n",
     );
     let run = |level: &str| {
         let out = dir.path().join(format!("{level}.parquet"));

@@ -21,13 +21,14 @@ pub struct Draws<'a> {
     pub rejects: &'a mut [u32],
 }
 
-/// Every lane's draw and first try: `out = base + scale x` where accepted, the lane's number in
-/// `bits`; returns the number of rejected lanes, listed in `rejects`.
+/// Every lane's draw and first try: `out = base + scale x` where accepted (with `DECAY`,
+/// `out = out * base + scale x` there, and `out` left as it was in the rejected lanes), the
+/// lane's number in `bits`; returns the number of rejected lanes, listed in `rejects`.
 ///
 /// # Safety
 /// The CPU has AVX-512F, AVX-512VL and POPCNT.
 #[target_feature(enable = "avx512f,avx512vl,popcnt")]
-pub unsafe fn first_tries(d: Draws<'_>) -> usize {
+pub unsafe fn first_tries<const DECAY: bool>(d: Draws<'_>) -> usize {
     let n = d.out.len();
     let [s0, s1, s2, s3] = d.states;
     assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
@@ -48,10 +49,18 @@ pub unsafe fn first_tries(d: Draws<'_>) -> usize {
                     let bits = rng.next();
                     rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
                     let (x, rejected) = first_try8(bits);
-                    let base = _mm512_loadu_pd(d.base.as_ptr().add(i));
+                    let mut base = _mm512_loadu_pd(d.base.as_ptr().add(i));
+                    let at = d.out.as_mut_ptr().add(i);
+                    if DECAY {
+                        base = _mm512_mul_pd(_mm512_loadu_pd(at), base);
+                    }
                     let scale = _mm512_loadu_pd(d.scale.as_ptr().add(i));
                     let out = _mm512_add_pd(base, _mm512_mul_pd(scale, x));
-                    _mm512_storeu_pd(d.out.as_mut_ptr().add(i), out);
+                    if DECAY {
+                        _mm512_mask_storeu_pd(at, !rejected, out);
+                    } else {
+                        _mm512_storeu_pd(at, out);
+                    }
                     _mm512_storeu_si512(d.bits.as_mut_ptr().add(i).cast(), bits);
                     let listed = _mm256_maskz_compress_epi32(rejected, lanes);
                     _mm256_storeu_si256(d.rejects.as_mut_ptr().add(count).cast(), listed);
@@ -65,7 +74,14 @@ pub unsafe fn first_tries(d: Draws<'_>) -> usize {
     for j in i..n {
         let b = xoshiro_next(&mut s0[j], &mut s1[j], &mut s2[j], &mut s3[j]);
         let (x, accepted) = first_try(b);
-        d.out[j] = d.base[j] + d.scale[j] * x;
+        let base = if DECAY {
+            d.out[j] * d.base[j]
+        } else {
+            d.base[j]
+        };
+        if accepted || !DECAY {
+            d.out[j] = super::scaled(base, d.scale[j], x);
+        }
         d.bits[j] = b;
         if !accepted {
             d.rejects[count] = j as u32;

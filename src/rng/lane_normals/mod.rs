@@ -9,8 +9,9 @@
 //! stream, one after another, whatever the lanes around it.
 //!
 //! The source does not hand out the normals themselves but `out = base + scale * z` in the same
-//! pass (the shape every use has: a current around a mean, an Ornstein–Uhlenbeck update), so the
-//! numbers never make a round trip through memory.
+//! pass (the shape every use has: a current around a mean), or `state = state * decay + scale *
+//! z` in place (an Ornstein–Uhlenbeck update), so the numbers never make a round trip through
+//! memory.
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
@@ -41,9 +42,15 @@ pub struct LaneNormals {
 }
 
 impl LaneNormals {
-    /// Every lane's draw and first try (`out` where accepted); returns the number of rejected
+    /// Every lane's draw and first try (`out` where accepted; with `DECAY`, `out * base + scale
+    /// z` there, the rejected lanes' `out` left as it was); returns the number of rejected
     /// lanes, listed in `self.rejects`.
-    fn first_tries(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) -> usize {
+    fn first_tries<const DECAY: bool>(
+        &mut self,
+        base: &[f64],
+        scale: &[f64],
+        out: &mut [f64],
+    ) -> usize {
         let n = out.len();
         let (base, scale) = (&base[..n], &scale[..n]);
         let [s0, s1, s2, s3] = self.streams.states(n);
@@ -58,17 +65,40 @@ impl LaneNormals {
                 rejects: &mut self.rejects,
             };
             // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
-            return unsafe { avx512::first_tries(draws) };
+            return unsafe { avx512::first_tries::<DECAY>(draws) };
         }
         let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
         let mut count = 0;
-        if first_tries(s0, s1, s2, s3, base, scale, out, bits, rejected) {
+        let any = if DECAY {
+            first_tries_decay(s0, s1, s2, s3, base, scale, out, bits, rejected)
+        } else {
+            first_tries(s0, s1, s2, s3, base, scale, out, bits, rejected)
+        };
+        if any {
             for_each_set(rejected, |lane| {
                 self.rejects[count] = lane as u32;
                 count += 1;
             });
         }
         count
+    }
+
+    /// The draws of one step, either shape (see [`NormalSource`]).
+    fn draw<const DECAY: bool>(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
+        let rejected = self.first_tries::<DECAY>(base, scale, out);
+        let bits = &self.bits;
+        for &lane in &self.rejects[..rejected] {
+            let lane = lane as usize;
+            let z = self
+                .streams
+                .with_lane(lane, |rng| finish_rejected(bits[lane], rng));
+            let b = if DECAY {
+                out[lane] * base[lane]
+            } else {
+                base[lane]
+            };
+            out[lane] = scaled(b, scale[lane], z);
+        }
     }
 }
 
@@ -79,6 +109,22 @@ crate::dispatch!(
     /// run-time overlap checks, which it gives up on for this many arrays.)
     #[allow(clippy::too_many_arguments)]
     fn first_tries = first_tries_generic(
+        s0: &mut [u64],
+        s1: &mut [u64],
+        s2: &mut [u64],
+        s3: &mut [u64],
+        base: &[f64],
+        scale: &[f64],
+        out: &mut [f64],
+        bits: &mut [u64],
+        rejected: &mut [bool],
+    ) -> bool
+);
+
+crate::dispatch!(
+    /// [`first_tries`] for `out = out * base + scale x` (in place; rejected lanes untouched).
+    #[allow(clippy::too_many_arguments)]
+    fn first_tries_decay = first_tries_decay_generic(
         s0: &mut [u64],
         s1: &mut [u64],
         s2: &mut [u64],
@@ -104,6 +150,38 @@ fn first_tries_generic(
     bits: &mut [u64],
     rejected: &mut [bool],
 ) -> bool {
+    first_tries_both::<false>(s0, s1, s2, s3, base, scale, out, bits, rejected)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn first_tries_decay_generic(
+    s0: &mut [u64],
+    s1: &mut [u64],
+    s2: &mut [u64],
+    s3: &mut [u64],
+    base: &[f64],
+    scale: &[f64],
+    out: &mut [f64],
+    bits: &mut [u64],
+    rejected: &mut [bool],
+) -> bool {
+    first_tries_both::<true>(s0, s1, s2, s3, base, scale, out, bits, rejected)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn first_tries_both<const DECAY: bool>(
+    s0: &mut [u64],
+    s1: &mut [u64],
+    s2: &mut [u64],
+    s3: &mut [u64],
+    base: &[f64],
+    scale: &[f64],
+    out: &mut [f64],
+    bits: &mut [u64],
+    rejected: &mut [bool],
+) -> bool {
     let n = out.len();
     let (s0, s1, s2, s3) = (&mut s0[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]);
     let (base, scale) = (&base[..n], &scale[..n]);
@@ -112,7 +190,12 @@ fn first_tries_generic(
     for i in 0..n {
         let b = xoshiro_next(&mut s0[i], &mut s1[i], &mut s2[i], &mut s3[i]);
         let (x, accepted) = first_try(b);
-        out[i] = scaled(base[i], scale[i], x);
+        if DECAY {
+            let v = scaled(out[i] * base[i], scale[i], x);
+            out[i] = if accepted { v } else { out[i] };
+        } else {
+            out[i] = scaled(base[i], scale[i], x);
+        }
         bits[i] = b;
         rejected[i] = !accepted;
         any |= !accepted;
@@ -132,6 +215,9 @@ pub trait NormalSource: Default + Send {
     fn push(&mut self, seed: u64, first_neuron: u64, count: usize);
     /// Draws each lane's next normal `z_i` and writes `out[i] = base[i] + scale[i] * z_i`.
     fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]);
+    /// Draws each lane's next normal `z_i` and updates `state[i] = state[i] * decay[i] +
+    /// scale[i] * z_i` (the same bits as `add_scaled` from the products, in one pass).
+    fn decay_add_scaled(&mut self, decay: &[f64], scale: &[f64], state: &mut [f64]);
 }
 
 impl NormalSource for LaneNormals {
@@ -145,15 +231,11 @@ impl NormalSource for LaneNormals {
     }
 
     fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
-        let rejected = self.first_tries(base, scale, out);
-        let bits = &self.bits;
-        for &lane in &self.rejects[..rejected] {
-            let lane = lane as usize;
-            let z = self
-                .streams
-                .with_lane(lane, |rng| finish_rejected(bits[lane], rng));
-            out[lane] = scaled(base[lane], scale[lane], z);
-        }
+        self.draw::<false>(base, scale, out);
+    }
+
+    fn decay_add_scaled(&mut self, decay: &[f64], scale: &[f64], state: &mut [f64]) {
+        self.draw::<true>(decay, scale, state);
     }
 }
 
@@ -167,6 +249,13 @@ impl NormalSource for ReferenceNormals {
         for (i, o) in out.iter_mut().enumerate() {
             let rng = &mut self.rngs[i];
             *o = scaled(base[i], scale[i], normal(&mut || rng.next_u64()));
+        }
+    }
+
+    fn decay_add_scaled(&mut self, decay: &[f64], scale: &[f64], state: &mut [f64]) {
+        for (i, s) in state.iter_mut().enumerate() {
+            let rng = &mut self.rngs[i];
+            *s = scaled(*s * decay[i], scale[i], normal(&mut || rng.next_u64()));
         }
     }
 }
