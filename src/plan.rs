@@ -25,12 +25,29 @@ pub const BASE: Cost = Cost {
     ..Cost::NONE
 };
 
+/// What the V statistics add (`v_stats = true`): a pass over V per counted step, 0.09 ns per
+/// neuron-step measured on W1, 0.12 on W2, 0.125 on W3 (where constant input also loses its
+/// two-steps-per-pass kernel); docs/performance.md.
+pub const V_STATS: Cost = Cost {
+    ns_per_neuron_step: 0.12,
+    ..Cost::NONE
+};
+
+/// What V's first harmonic adds for a job with a sine part (a sine and cosine per job and step,
+/// a pass over the lanes): 0.28 ns per neuron-step measured on sweeps/subthreshold_sine.toml
+/// (100-neuron jobs).
+pub const V_HARMONIC: Cost = Cost {
+    ns_per_neuron_step: 0.1,
+    ns_per_job_step: 15.0,
+    ..Cost::NONE
+};
+
 /// Start-up, spec, output file and exit of a run (s).
 pub const PROCESS_SECONDS: f64 = 0.003;
 
 /// The keys [`job_seconds`] of a model depends on.
 pub fn cost_keys(model: Model) -> Vec<Key> {
-    let mut keys = vec![Key::Neurons, Key::Duration, Key::Dt];
+    let mut keys = vec![Key::Neurons, Key::Duration, Key::Dt, Key::VStats];
     for part in model.parts() {
         keys.extend(part.cost.params.iter().map(|d| Key::Input(Param::of(d))));
     }
@@ -43,6 +60,8 @@ pub fn job_seconds(job: &Job) -> f64 {
     let steps = job.n_steps() as f64;
     let neurons = job.sim.neurons as f64;
     std::iter::once(&BASE)
+        .chain(job.sim.v_stats.then_some(&V_STATS))
+        .chain((job.sim.v_stats && job.model.has(crate::input::AMP)).then_some(&V_HARMONIC))
         .chain(job.model.parts().map(|p| &p.cost))
         .map(|c| {
             let events = c

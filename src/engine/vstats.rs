@@ -73,17 +73,9 @@ impl LaneV {
         if h.runs.len() * 8 <= v.len() {
             for &(first, lanes, clock) in &h.runs {
                 let (s, c) = phase_sin_cos(clock, n);
-                let r = first..first + lanes;
-                for (((ps, pc), &v), &e) in h.sin[r.clone()]
-                    .iter_mut()
-                    .zip(&mut h.cos[r.clone()])
-                    .zip(&v[r.clone()])
-                    .zip(&self.shift[r])
-                {
-                    let d = v - e;
-                    *ps += d * s;
-                    *pc += d * c;
-                }
+                let r = first..(first + lanes).min(v.len());
+                let (ps, pc) = (&mut h.sin[r.clone()], &mut h.cos[r.clone()]);
+                add_run(ps, pc, &v[r.clone()], &self.shift[r], s, c);
             }
         } else {
             add_harmonic(h, &self.shift, v, n);
@@ -133,6 +125,29 @@ fn add_moments_generic(shift: &[f64], v: &[f64], sum: &mut [f64], sq: &mut [f64]
 }
 
 crate::dispatch!(
+    /// Adds `d s` and `d c` to the lanes of one run (one clock: one phase), vectorized.
+    fn add_run = add_run_generic(
+        ps: &mut [f64],
+        pc: &mut [f64],
+        v: &[f64],
+        shift: &[f64],
+        s: f64,
+        c: f64,
+    )
+);
+
+#[inline(always)]
+fn add_run_generic(ps: &mut [f64], pc: &mut [f64], v: &[f64], shift: &[f64], s: f64, c: f64) {
+    let n = v.len();
+    let (ps, pc, shift) = (&mut ps[..n], &mut pc[..n], &shift[..n]);
+    for i in 0..n {
+        let d = v[i] - shift[i];
+        ps[i] += d * s;
+        pc[i] += d * c;
+    }
+}
+
+crate::dispatch!(
     /// Adds `d sin theta_n`, `d cos theta_n` per lane, each lane with its own clock.
     fn add_harmonic = add_harmonic_generic(h: &mut LaneHarmonic, shift: &[f64], v: &[f64], n: f64)
 );
@@ -156,8 +171,48 @@ fn add_harmonic_generic(h: &mut LaneHarmonic, shift: &[f64], v: &[f64], n: f64) 
 }
 
 /// The sums over steps `steps` of `sin theta_n`, `cos theta_n` and their products: the design
-/// of the harmonic fit, the same for every neuron of a job. `[s, c, ss, sc, cc]`.
+/// of the harmonic fit, the same for every neuron of a job. `[s, c, ss, sc, cc]`. In closed
+/// form (geometric sums of `e^(i theta_n)` and `e^(2 i theta_n)`; the tests hold it to the terms
+/// added one by one).
 pub fn design(clock: Clock, steps: std::ops::Range<u64>) -> [f64; 5] {
+    let t = (steps.end - steps.start) as f64;
+    // theta_n = 2 pi (n c + phase), c = dt / period cycles a step.
+    let c = clock.dt_ms / clock.period_ms;
+    let u0 = clock.cycles(steps.start as f64);
+    let u0 = u0 - u0.floor();
+    let (s1, c1) = rotated(u0, geometric(c, t));
+    let (s2, c2) = rotated(2.0 * u0, geometric(2.0 * c, t));
+    [s1, c1, t / 2.0 - c2 / 2.0, s2 / 2.0, t / 2.0 + c2 / 2.0]
+}
+
+/// `sum_{k < t} e^(2 pi i k c)` as (re, im): `e^(i pi (t-1) c) sin(pi t c) / sin(pi c)`, each
+/// angle reduced in cycles first (so that long windows keep their accuracy); `t` where
+/// `sin(pi c)` vanishes (a whole number of cycles a step).
+fn geometric(c: f64, t: f64) -> (f64, f64) {
+    let sin_pi = |cycles: f64| {
+        let r = cycles - 2.0 * (cycles / 2.0).floor();
+        (std::f64::consts::PI * r).sin()
+    };
+    let den = sin_pi(c);
+    if den.abs() < 1e-12 {
+        return (t, 0.0);
+    }
+    let m = sin_pi(t * c) / den;
+    let half = (t - 1.0) * c / 2.0;
+    let (s, co) = sin_cos_2pi(half - half.floor());
+    (m * co, m * s)
+}
+
+/// `e^(2 pi i u) z` as (im, re): the sums of sines and cosines of a geometric sum started at
+/// phase `u` (in cycles).
+fn rotated(u: f64, z: (f64, f64)) -> (f64, f64) {
+    let (s, c) = sin_cos_2pi(u - u.floor());
+    (s * z.0 + c * z.1, c * z.0 - s * z.1)
+}
+
+/// [`design`] term by term (the reference).
+#[cfg(test)]
+fn design_summed(clock: Clock, steps: std::ops::Range<u64>) -> [f64; 5] {
     steps.fold([0.0; 5], |[s0, c0, ss, sc, cc], n| {
         let (s, c) = phase_sin_cos(clock, n as f64);
         [s0 + s, c0 + c, ss + s * s, sc + s * c, cc + c * c]
@@ -225,6 +280,36 @@ mod tests {
             assert!((h.amp_mv - amp).abs() < tol, "{h:?}");
             assert!((h.phase_deg.to_radians() - psi).abs() < tol / amp, "{h:?}");
             assert!((sums[0] / (3.0 * k) + e_l - m).abs() < 0.01);
+        }
+    }
+
+    /// The closed-form design sums are the sums term by term, for windows of whole periods and
+    /// not, periods of a few steps, phases, a late start, and a period a whole number of steps.
+    #[test]
+    fn the_closed_form_design_is_the_sum() {
+        for (period, phase, steps) in [
+            (7.3, 0.1, 1000..5321u64),
+            (2.0, 0.0, 0..1000),
+            (0.3, 0.7, 17..18),
+            (25.0, 0.25, 123_456_789..123_556_789),
+            (0.1, 0.0, 0..500),
+        ] {
+            let clock = Clock {
+                dt_ms: 0.1,
+                period_ms: period,
+                phase,
+            };
+            let (a, b) = (
+                design(clock, steps.clone()),
+                design_summed(clock, steps.clone()),
+            );
+            let scale = (steps.end - steps.start) as f64;
+            for k in 0..5 {
+                assert!(
+                    (a[k] - b[k]).abs() < 1e-9 * scale.max(1.0),
+                    "period {period}, {steps:?}: {a:?} vs {b:?}"
+                );
+            }
         }
     }
 

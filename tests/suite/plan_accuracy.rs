@@ -50,6 +50,9 @@ fn measured() -> Vec<(String, f64)> {
         ("balanced_ei", 1.0884),
         ("stochastic_resonance", 0.5695),
         ("validation_coloured", 1.7143),
+        ("subthreshold_sine", 0.1443),
+        ("isi_histograms", 0.0949),
+        ("transfer_function", 1.6445),
     ] {
         let text = std::fs::read_to_string(sweeps.join(format!("{name}.toml"))).unwrap();
         out.push((text, secs));
