@@ -289,3 +289,31 @@ ou_tau_ms = 1.0
     let ou = &rows[4].1.theory;
     assert_eq!((ou.locking, ou.rate_hz, ou.reliable), (None, None, None));
 }
+
+/// A sine of amplitude 0 adds exactly nothing: its job steps as constant input and has the
+/// exact theory; on noise it has the noise's theory.
+#[test]
+fn a_sine_of_amplitude_zero_has_the_theory_of_what_is_under_it() {
+    let head = "[neuron]\nt_ref_ms = 2.0\n[simulation]\nduration_ms = 300.0\nneurons = 20\n";
+    let run = |blocks: &str| run_with_theory(&format!("{head}{blocks}"), 1);
+    let with_sine = run(
+        "[[sweep]]\nmodel = \"sine\"\nmu_na = [1.2, 1.8]\namp_na = 0.0\n\
+                         period_ms = 10.0\n[[sweep]]\nmodel = \"sine+noise\"\nmu_na = 1.5\n\
+                         amp_na = 0.0\nperiod_ms = 10.0\nsigma_na = 0.5\n",
+    );
+    let without = run("[[sweep]]\nmodel = \"constant\"\nmu_na = [1.2, 1.8]\n\
+                       [[sweep]]\nmodel = \"noise\"\nmu_na = 1.5\nsigma_na = 0.5\n");
+    for (k, ((_, a), (_, b))) in with_sine.iter().zip(&without).enumerate() {
+        // (The noise's streams differ: a job's seed folds in its parts.)
+        if k < 2 {
+            assert_eq!(a.stats.spikes, b.stats.spikes);
+            assert_eq!(a.stats.mean_v_mv.to_bits(), b.stats.mean_v_mv.to_bits());
+        }
+        let (ta, tb) = (&a.theory, &b.theory);
+        assert_eq!(
+            (ta.rate_hz, ta.cv, ta.reliable),
+            (tb.rate_hz, tb.cv, tb.reliable)
+        );
+        assert!(ta.rate_hz.is_some() && ta.locking.is_none());
+    }
+}
