@@ -257,7 +257,8 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
             "theory_rate_hz",
             Fill::OptF64(|_, r| r.theory.rate_hz),
             "Hz",
-            "null without a theory (sine input, several parts that are not quiet)",
+            "null without a theory (a sine alone or on coloured noise or synapses; several parts \
+             that are not quiet and not all fluctuating)",
         ),
         col(
             "theory_cv",

@@ -109,7 +109,7 @@ def check(path):
     # input; the reliability flag is null exactly where there is no theory.
     has_sine = df["model"].astype(str).str.split("+").apply(lambda parts: "sine" in parts)
     on_noise = (df["model"] == "sine+noise") & (df["amp_na"] != 0) & (df["sigma_na"] > 0)
-    sine = has_sine & ~on_noise
+    sine = has_sine & ~on_noise & (df["amp_na"] != 0)
     for c in ["theory_rate_modulation_hz", "theory_spike_phase_deg"]:
         assert (df[c].notna() == on_noise).all(), c
     assert df.loc[sine, ["theory_rate_hz", "theory_cv", "theory_reliable"]].isna().all().all()
