@@ -119,8 +119,8 @@ pub(crate) fn lane_bits(lanes: &[bool]) -> u64 {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! dispatch {
-    ($(#[$meta:meta])* $vis:vis fn $name:ident = $generic:ident($($arg:ident: $ty:ty),* $(,)?)
-     $(-> $ret:ty)?) => {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident = $generic:ident $(::<$($gen:tt),+>)?
+     ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?) => {
         $(#[$meta])*
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
@@ -128,12 +128,12 @@ macro_rules! dispatch {
                 #[allow(clippy::too_many_arguments)]
                 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
                 unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
-                    $generic($($arg),*)
+                    $generic $(::<$($gen),+>)? ($($arg),*)
                 }
                 #[allow(clippy::too_many_arguments)]
                 #[target_feature(enable = "avx2")]
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
-                    $generic($($arg),*)
+                    $generic $(::<$($gen),+>)? ($($arg),*)
                 }
                 match $crate::fastmath::simd_level() {
                     // SAFETY: simd_level() reports AVX-512 only if the CPU has F/DQ/VL/BW.
@@ -143,7 +143,7 @@ macro_rules! dispatch {
                     $crate::fastmath::SimdLevel::Baseline => {}
                 }
             }
-            $generic($($arg),*)
+            $generic $(::<$($gen),+>)? ($($arg),*)
         }
     };
 }

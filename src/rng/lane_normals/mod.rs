@@ -108,7 +108,7 @@ crate::dispatch!(
     /// its own argument so that the compiler knows they do not overlap: it vectorizes without
     /// run-time overlap checks, which it gives up on for this many arrays.)
     #[allow(clippy::too_many_arguments)]
-    fn first_tries = first_tries_generic(
+    fn first_tries = first_tries_generic::<false>(
         s0: &mut [u64],
         s1: &mut [u64],
         s2: &mut [u64],
@@ -124,7 +124,7 @@ crate::dispatch!(
 crate::dispatch!(
     /// [`first_tries`] for `out = out * base + scale x` (in place; rejected lanes untouched).
     #[allow(clippy::too_many_arguments)]
-    fn first_tries_decay = first_tries_decay_generic(
+    fn first_tries_decay = first_tries_generic::<true>(
         s0: &mut [u64],
         s1: &mut [u64],
         s2: &mut [u64],
@@ -139,39 +139,7 @@ crate::dispatch!(
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn first_tries_generic(
-    s0: &mut [u64],
-    s1: &mut [u64],
-    s2: &mut [u64],
-    s3: &mut [u64],
-    base: &[f64],
-    scale: &[f64],
-    out: &mut [f64],
-    bits: &mut [u64],
-    rejected: &mut [bool],
-) -> bool {
-    first_tries_both::<false>(s0, s1, s2, s3, base, scale, out, bits, rejected)
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn first_tries_decay_generic(
-    s0: &mut [u64],
-    s1: &mut [u64],
-    s2: &mut [u64],
-    s3: &mut [u64],
-    base: &[f64],
-    scale: &[f64],
-    out: &mut [f64],
-    bits: &mut [u64],
-    rejected: &mut [bool],
-) -> bool {
-    first_tries_both::<true>(s0, s1, s2, s3, base, scale, out, bits, rejected)
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn first_tries_both<const DECAY: bool>(
+fn first_tries_generic<const DECAY: bool>(
     s0: &mut [u64],
     s1: &mut [u64],
     s2: &mut [u64],
