@@ -60,6 +60,7 @@ fn sine_on_white_noise(job: &Job) -> Option<Theory> {
     let others: Option<Vec<_>> = job
         .model
         .parts()
+        // Every part but the sine (the one with the amplitude).
         .filter(|p| !p.params.iter().any(|d| d.code == AMP.def().code))
         .filter(|p| !(p.quiet)(&job.input))
         .map(|p| p.diffusion.map(|d| d(&view)))
@@ -71,7 +72,7 @@ fn sine_on_white_noise(job: &Job) -> Option<Theory> {
         return None;
     }
     let n = &job.neuron;
-    let (dt, mu) = (job.sim.dt_ms, job.input.value(MU));
+    let (dt, mu) = (job.sim.dt_ms, job.input.get(MU).unwrap_or(0.0));
     let e = diffusion::effective(n, job.sim.integrator, dt, mu, &sources);
     let (rate, cv, reliable) = diffusion::predict(n, job.sim.integrator, dt, mu, &sources);
     let neuron = linear_response::Neuron {
