@@ -26,18 +26,27 @@ pub struct Step<'a> {
     pub current: &'a mut [f64],
     /// The lanes needing the table, in order; needs room for 8 more entries than lanes.
     pub rare: &'a mut [u32],
+    /// The next step's counts, drawn in the same pass (`HEAD` where the table is needed).
+    pub ahead: &'a mut [u32],
+    /// The next step's numbers (written only for the lanes in `rare_ahead`).
+    pub raw_ahead: &'a mut [u64],
+    /// The lanes whose next count needs the table, in order (8 entries to spare).
+    pub rare_ahead: &'a mut [u32],
 }
 
-/// Draws every lane's number (into `raw`) and count; for the lanes whose count is below
-/// `HEAD`, applies the synapse, writes the current `base + I_syn` and puts the count into
-/// `events` (added if `add_events`). Returns the number of the other lanes, listed in `rare`
-/// (`HEAD` was put into their `events`, their synapse is untouched). Needs a multiple of 8
-/// lanes.
+/// Draws every lane's number (into `raw`, for the lanes listed in `rare`) and count; for the
+/// lanes whose count is below `HEAD`, applies the synapse, writes the current `base + I_syn`
+/// and puts the count into `events` (added if `add_events`). Returns the number of the other
+/// lanes, listed in `rare` (`HEAD` was put into their `events`, their synapse is untouched),
+/// and the number of lanes in `rare_ahead`: the pass also draws each lane's next number from
+/// its stream (the same numbers in the same order as a draw per step: the generator's state is
+/// loaded and stored once for two draws) and puts its count into `ahead`. Needs a multiple of
+/// 8 lanes.
 ///
 /// # Safety
 /// The CPU has AVX-512F, DQ and VL, and POPCNT.
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,popcnt")]
-pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
+pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
     let n = s.current.len();
     let [s0, s1, s2, s3] = s.states;
     assert!(n.is_multiple_of(8));
@@ -45,8 +54,9 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
     assert!(s.head.iter().all(|h| h.len() >= n));
     assert!(s.w_na.len() >= n && s.decay.len() >= n && s.base.len() >= n);
     assert!(s.i_syn_na.len() >= n && s.raw.len() >= n && s.events.len() >= n);
-    assert!(s.rare.len() >= n + 8);
-    let mut count = 0;
+    assert!(s.rare.len() >= n + 8 && s.rare_ahead.len() >= n + 8);
+    assert!(s.ahead.len() >= n && s.raw_ahead.len() >= n);
+    let (mut count, mut count_ahead) = (0, 0);
     let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     let scale = _mm512_set1_pd(1.0 / (1u64 << 53) as f64);
     for i in (0..n).step_by(8) {
@@ -55,15 +65,27 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
         unsafe {
             let mut rng = Xoshiro8::load([&*s0, &*s1, &*s2, &*s3], i);
             let raw = rng.next();
+            let raw_next = rng.next();
             rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
-            _mm512_storeu_si512(s.raw.as_mut_ptr().add(i).cast(), raw);
-            // to_uniform: the top 53 bits, exactly, times 2^-53.
-            let u = _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64::<11>(raw)), scale);
-            let mut k = _mm256_setzero_si256();
-            for f in s.head {
-                let below = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(u, _mm512_loadu_pd(f.as_ptr().add(i)));
-                k = _mm256_mask_add_epi32(k, below, k, _mm256_set1_epi32(1));
-            }
+            let head = s.head.map(|f| _mm512_loadu_pd(f.as_ptr().add(i)));
+            // to_uniform: the top 53 bits, exactly, times 2^-53; the count #{F(k) <= u}.
+            let count_of = |raw: __m512i| {
+                let u = _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64::<11>(raw)), scale);
+                let mut k = _mm256_setzero_si256();
+                for f in head {
+                    let below = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(u, f);
+                    k = _mm256_mask_add_epi32(k, below, k, _mm256_set1_epi32(1));
+                }
+                k
+            };
+            let k = count_of(raw);
+            let k_next = count_of(raw_next);
+            _mm256_storeu_si256(s.ahead.as_mut_ptr().add(i).cast(), k_next);
+            let rare_next = _mm256_cmpeq_epi32_mask(k_next, _mm256_set1_epi32(HEAD as i32));
+            _mm512_mask_storeu_epi64(s.raw_ahead.as_mut_ptr().add(i).cast(), rare_next, raw_next);
+            let listed = _mm256_maskz_compress_epi32(rare_next, lanes);
+            _mm256_storeu_si256(s.rare_ahead.as_mut_ptr().add(count_ahead).cast(), listed);
+            count_ahead += rare_next.count_ones() as usize;
             let events = if s.add_events {
                 _mm256_add_epi32(_mm256_loadu_si256(s.events.as_ptr().add(i).cast()), k)
             } else {
@@ -71,6 +93,7 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
             };
             _mm256_storeu_si256(s.events.as_mut_ptr().add(i).cast(), events);
             let rare = _mm256_cmpeq_epi32_mask(k, _mm256_set1_epi32(HEAD as i32));
+            _mm512_mask_storeu_epi64(s.raw.as_mut_ptr().add(i).cast(), rare, raw);
             // synapse_step: i_syn * decay + w * k, then the current base + i_syn.
             let i_syn = _mm512_loadu_pd(s.i_syn_na.as_ptr().add(i));
             let decay = _mm512_loadu_pd(s.decay.as_ptr().add(i));
@@ -88,5 +111,5 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> usize {
         }
         lanes = _mm256_add_epi32(lanes, _mm256_set1_epi32(8));
     }
-    count
+    (count, count_ahead)
 }

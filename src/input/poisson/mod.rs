@@ -258,6 +258,12 @@ pub struct PoissonLanes {
     counts: LaneVec<u32>,
     /// The lanes whose count needs the table this step (AVX-512 loop; 8 entries to spare).
     rare: Vec<u32>,
+    /// The AVX-512 loop draws two steps' counts per pass: the next step's (resolved), its
+    /// numbers where the table is needed, and which step they are for.
+    ahead: LaneVec<u32>,
+    raw_ahead: LaneVec<u64>,
+    rare_ahead: Vec<u32>,
+    ahead_step: Option<u64>,
 }
 
 impl PoissonLanes {
@@ -282,6 +288,8 @@ impl PoissonReference {
 
 impl PartLanes for PoissonLanes {
     fn push(&mut self, job: &JobView<'_>, seed: u64, first_neuron: u64, count: usize) {
+        // Lanes join before the first step (a count drawn ahead would be lost).
+        assert!(self.ahead_step.is_none(), "lanes pushed after stepping");
         let s = Synapse::of(job.params, job.dt_ms, self.source);
         let index = self.tables.index_for(s.lambda);
         let table = self.tables.get(index);
@@ -299,10 +307,31 @@ impl PartLanes for PoissonLanes {
         self.raw.resize(self.w_na.len(), 0);
         self.counts.resize(self.w_na.len(), 0);
         self.rare.resize(self.w_na.len() + 8, 0);
+        self.ahead.resize(self.w_na.len(), 0);
+        self.raw_ahead.resize(self.w_na.len(), 0);
+        self.rare_ahead.resize(self.w_na.len() + 8, 0);
     }
 
-    fn add(&mut self, _step: u64, base: &[f64], current: &mut [f64], events: Events<'_>) {
+    fn add(&mut self, step: u64, base: &[f64], current: &mut [f64], events: Events<'_>) {
         let n = current.len();
+        if let Some(ahead) = self.ahead_step.take() {
+            // This step's counts were drawn with the last step's.
+            assert_eq!(ahead, step, "steps are taken in order");
+            let lanes = Lanes {
+                head: &self.head,
+                w_na: &self.w_na,
+                decay: &self.decay,
+            };
+            apply_synapse(
+                &lanes,
+                &mut self.i_syn_na,
+                &self.ahead[..n],
+                base,
+                current,
+                events,
+            );
+            return;
+        }
         let Events {
             counts: events,
             add,
@@ -312,7 +341,7 @@ impl PartLanes for PoissonLanes {
             && crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512
         {
             let [f0, f1, f2, f3] = &self.head;
-            let step = avx512::Step {
+            let pass = avx512::Step {
                 states: self.streams.states(n),
                 head: [f0, f1, f2, f3],
                 w_na: &self.w_na,
@@ -324,9 +353,20 @@ impl PartLanes for PoissonLanes {
                 add_events: add,
                 current,
                 rare: &mut self.rare,
+                ahead: &mut self.ahead,
+                raw_ahead: &mut self.raw_ahead,
+                rare_ahead: &mut self.rare_ahead,
             };
             // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
-            let rare = unsafe { avx512::draw_and_apply(step) };
+            let (rare, rare_ahead) = unsafe { avx512::draw_and_apply(pass) };
+            for &lane in &self.rare_ahead[..rare_ahead] {
+                let i = lane as usize;
+                self.ahead[i] = self
+                    .tables
+                    .get(self.table[i])
+                    .sample(to_uniform(self.raw_ahead[i]));
+            }
+            self.ahead_step = Some(step + 1);
             for &lane in &self.rare[..rare] {
                 let i = lane as usize;
                 let k = self.count_from_table(i);
