@@ -29,7 +29,7 @@ fn measured() -> Vec<(String, f64)> {
         ("constant", 0.0659, 0.1372, 0.3102),
         ("sine", 0.1845, 0.1672, 0.2827),
         ("noise", 0.5666, 0.2949, 17.5497),
-        ("poisson", 0.4333, 0.3579, 20.7033),
+        ("poisson", 0.3446, 0.3579, 20.7033),
     ] {
         out.push((shape(m, 25_600, "2000.0", ""), steps));
         out.push((shape(m, 10_000_000, "0.1", ""), neurons));
@@ -38,16 +38,16 @@ fn measured() -> Vec<(String, f64)> {
     let sweeps = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
     for (name, secs) in [
         ("bench_w1", 1.0553),
-        ("bench_w2", 1.0734),
+        ("bench_w2", 0.9231),
         ("bench_w3", 0.0209),
         ("bench_w4", 1.5771),
         ("default", 0.3636),
         ("noise_sigma_family", 7.5186),
-        ("poisson_rate_weight", 0.9841),
+        ("poisson_rate_weight", 0.8701),
         ("sine_frequency_family", 0.0417),
         ("validation", 0.8861),
         ("ou_correlation_family", 1.6456),
-        ("balanced_ei", 1.0884),
+        ("balanced_ei", 0.9661),
         ("stochastic_resonance", 0.5695),
         ("validation_coloured", 1.7143),
         ("subthreshold_sine", 0.1443),

@@ -133,7 +133,8 @@ pub const PART: Part = Part {
     lanes: || Box::<PoissonLanes>::default(),
     reference: || Box::<PoissonReference>::default(),
     cost: Cost {
-        ns_per_neuron_step: 0.73,
+        // 0.73 before the two-steps-per-pass draw (benches/plan_costs.sh: 0.433 -> 0.345 s).
+        ns_per_neuron_step: 0.56,
         ns_per_event: 0.45,
         ns_per_neuron: 22.0,
         seconds_per_job: 17.74e-6,
