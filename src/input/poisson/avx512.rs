@@ -1,8 +1,9 @@
 //! The AVX-512 loop of [`PoissonLanes`](super::PoissonLanes), written with explicit vector
 //! instructions: draw, count against the CDF head and synapse in one pass, eight lanes at a
-//! time, with the same arithmetic as the portable loops. The rare lanes whose count needs the
-//! table (`k >= HEAD`) are listed as the loop goes (a compress per eight lanes) and left for the
-//! caller, synapse untouched.
+//! time, with the same arithmetic as the portable loops, and the next step's draw and count in
+//! the same pass (the generator's state is loaded and stored once for both). The rare lanes
+//! whose count needs the table (`k >= HEAD`) are listed as the loop goes (a compress per eight
+//! lanes) and left for the caller, synapse untouched.
 //!
 //! Runs only where the CPU has AVX-512 ([`crate::fastmath::simd_level`]).
 

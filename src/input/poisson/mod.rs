@@ -9,8 +9,10 @@
 //!
 //! [`PoissonLanes`] is the fast path: lockstep streams, and the first four CDF values of each lane
 //! held side by side, so `k < 4` (all but ~1e-3 of the draws at `rate*dt = 0.4`) is found by four
-//! vector compares; larger counts search the table. [`PoissonReference`] is the scalar twin the
-//! tests compare with; both give the same counts from the same numbers.
+//! vector compares; larger counts search the table. Its AVX-512 loop draws two steps' counts in
+//! one pass (each lane's numbers in their order, so the same counts) and applies the second at
+//! the next step. [`PoissonReference`] is the scalar twin the tests compare with; both give the
+//! same counts from the same numbers.
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
@@ -102,7 +104,6 @@ impl Source {
         Ok(())
     }
 
-    /// The source in the diffusion approximation ([`shot_noise`]).
     /// The synaptic current `c_n = d c_(n-1) + w k_n`, `d = exp(-dt/tau_s)`, `k_n` Poisson of
     /// mean `lambda = rate dt`: mean `w lambda / (1 - d)`, variance `w^2 lambda / (1 - d^2)`,
     /// autocovariance falling by `d` a step (a one-step pulse for `tau_s = 0`: `d = 0`).
@@ -117,6 +118,7 @@ impl Source {
         }
     }
 
+    /// The source in the diffusion approximation ([`shot_noise`]).
     pub fn diffusion(&self, job: &JobView<'_>) -> diffusion::Source {
         let p = |k| job.params.value(k);
         shot_noise::source(job.neuron, job.dt_ms, p(self.rate), p(self.w), p(self.tau))
