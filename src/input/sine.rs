@@ -104,7 +104,7 @@ pub fn cycles(n: f64, dt_ms: f64, period_ms: f64, phase: f64) -> f64 {
     n * dt_ms / period_ms + phase
 }
 
-/// The clock of a job's sine: what [`cycles`] needs besides the step.
+/// The clock of a job's sine: what `cycles` needs besides the step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Clock {
     pub dt_ms: f64,

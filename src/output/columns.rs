@@ -33,7 +33,7 @@ pub enum Fill {
     Label(fn(&Job, &JobResult) -> &'static str),
     /// An input parameter: float64, null where the job's model has no such parameter.
     Param(Param),
-    /// A real-valued [neuron] or [simulation] key: float64, never null.
+    /// A real-valued `[neuron]` or `[simulation]` key: float64, never null.
     Key(Key),
 }
 

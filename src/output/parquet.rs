@@ -141,8 +141,8 @@ impl<W: Write + Send> ResultWriter<W> {
 /// parts) with the settings of [`ResultWriter`], so that the same rows in the same order give
 /// the same file, byte for byte.
 ///
-/// The Parquet writer closes a page when it holds [`PAGE_ROWS`] rows, checked at the end of each
-/// batch it is given; [`ResultWriter`] hands it batches of [`BATCH_ROWS`]. A batch given here is
+/// The Parquet writer closes a page when it holds `PAGE_ROWS` rows, checked at the end of each
+/// batch it is given; [`ResultWriter`] hands it batches of `BATCH_ROWS`. A batch given here is
 /// cut where the rows written so far reach a multiple of `BATCH_ROWS`, so the pages close at the
 /// same rows whatever the sizes of the batches given.
 pub struct BatchWriter<W: Write + Send> {

@@ -6,7 +6,7 @@ use super::keys::{Key, Section};
 use crate::input::{Model, PARTS, Param};
 use crate::job::Job;
 
-/// The spec's keys (Markdown): the [neuron] and [simulation] keys, `model`, and every input
+/// The spec's keys (Markdown): the `[neuron]` and `[simulation]` keys, `model`, and every input
 /// part's parameters, with units, defaults, what is allowed and the seed codes.
 pub fn key_table() -> String {
     let defaults = Job::new(Model::CONSTANT);
