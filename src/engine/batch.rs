@@ -130,7 +130,7 @@ impl Batch {
             .push(&job.view(), &|| job.seed(), first_neuron, count);
         let clock = crate::input::Clock::of(job.model, &job.input, job.sim.dt_ms);
         let v_stats = job.sim.v_stats.then_some(job.neuron.e_l_mv);
-        self.stats.push_with(
+        self.stats.push(
             count,
             clock,
             v_stats,

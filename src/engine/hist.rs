@@ -49,11 +49,6 @@ impl HistShape {
     pub fn is_empty(&self) -> bool {
         *self == HistShape::default()
     }
-
-    /// Bins of all three (for memory estimates).
-    pub fn bins(&self) -> usize {
-        self.isi.map_or(0, |h| h.1) + self.psth.map_or(0, |h| h.1) + self.cycle.unwrap_or(0)
-    }
 }
 
 /// A job's histograms (each `None` where the job does not take it).
@@ -133,10 +128,9 @@ impl LaneHists {
             counts[((step - self.warmup_steps) / bin) as usize] += 1;
         }
         if let (Some(clock), Some(counts)) = (clock, &mut h.cycle) {
-            let u = clock.cycles((step + 1) as f64);
             let bins = counts.len();
             // (A fraction just below 1 may round up to `bins`.)
-            let bin = ((u - u.floor()) * bins as f64) as usize;
+            let bin = (clock.fraction((step + 1) as f64) * bins as f64) as usize;
             counts[bin.min(bins - 1)] += 1;
         }
     }

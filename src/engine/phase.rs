@@ -7,7 +7,6 @@
 //! `cos theta` and `sin theta` are summed per neuron in time order, then over neurons in neuron
 //! order, so the sums do not depend on how the job was cut or run.
 
-use crate::fastmath::sin_cos_2pi;
 use crate::input::Clock;
 
 /// Per-lane phase sums of a batch whose jobs have a sine part.
@@ -27,8 +26,7 @@ impl LanePhases {
     /// Records lane `lane`'s spike produced by step `step`.
     #[inline]
     pub fn record(&mut self, lane: usize, step: u64) {
-        let u = self.clocks[lane].cycles((step + 1) as f64);
-        let (s, c) = sin_cos_2pi(u - u.floor());
+        let (s, c) = self.clocks[lane].sin_cos((step + 1) as f64);
         let sum = &mut self.sums[lane];
         sum[0] += c;
         sum[1] += s;

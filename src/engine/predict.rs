@@ -74,7 +74,7 @@ fn sine_on_white_noise(job: &Job) -> Option<Theory> {
     let n = &job.neuron;
     let (dt, mu) = (job.sim.dt_ms, job.input.get(MU).unwrap_or(0.0));
     let e = diffusion::effective(n, job.sim.integrator, dt, mu, &sources);
-    let (rate, cv, reliable) = diffusion::predict(n, job.sim.integrator, dt, mu, &sources);
+    let (rate, cv, reliable) = diffusion::predict_effective(n, dt, &e, &sources);
     let neuron = linear_response::Neuron {
         mu_v: e.mu_v,
         sigma_v: e.sigma_v,

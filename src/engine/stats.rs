@@ -40,15 +40,10 @@ const NONE: u64 = u64::MAX;
 
 impl LaneStats {
     /// Appends `count` lanes, with the clock of their job's sine part (if it has one: every
-    /// job of a batch has the same parts), and with `v_stats` their rest potential `E_L`
-    /// (every job of a batch takes the V statistics, or none).
-    pub fn push(&mut self, count: usize, clock: Option<Clock>, v_stats: Option<f64>) {
-        self.push_with(count, clock, v_stats, HistShape::default(), 0);
-    }
-
-    /// [`LaneStats::push`] for jobs that take the histograms `hists` (the same for every job of
-    /// a batch), whose counting starts at step `warmup_steps`.
-    pub fn push_with(
+    /// job of a batch has the same parts), with `v_stats` their rest potential `E_L` (every job
+    /// of a batch takes the V statistics, or none), and the histograms `hists` their jobs take
+    /// (the same for every job of a batch), counting from step `warmup_steps`.
+    pub fn push(
         &mut self,
         count: usize,
         clock: Option<Clock>,
@@ -331,7 +326,7 @@ mod tests {
 
     fn lanes_with(spike_steps: &[&[u64]]) -> LaneStats {
         let mut s = LaneStats::default();
-        s.push(spike_steps.len(), None, None);
+        s.push(spike_steps.len(), None, None, HistShape::default(), 0);
         for step in 0..1000 {
             let flags: Vec<bool> = spike_steps.iter().map(|t| t.contains(&step)).collect();
             let mut spiked = LaneBits::default();

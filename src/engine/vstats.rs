@@ -72,7 +72,7 @@ impl LaneV {
         // Once per run where runs are long; per lane (vectorized) for many one-neuron jobs.
         if h.runs.len() * 8 <= v.len() {
             for &(first, lanes, clock) in &h.runs {
-                let (s, c) = phase_sin_cos(clock, n);
+                let (s, c) = clock.sin_cos(n);
                 let r = first..(first + lanes).min(v.len());
                 let (ps, pc) = (&mut h.sin[r.clone()], &mut h.cos[r.clone()]);
                 add_run(ps, pc, &v[r.clone()], &self.shift[r], s, c);
@@ -94,13 +94,6 @@ impl LaneV {
             })
             .collect()
     }
-}
-
-/// `sin theta_n` and `cos theta_n` of clock `clock` at step `n`.
-#[inline(always)]
-fn phase_sin_cos(clock: Clock, n: f64) -> (f64, f64) {
-    let u = clock.cycles(n);
-    sin_cos_2pi(u - u.floor())
 }
 
 crate::dispatch!(
@@ -163,7 +156,7 @@ fn add_harmonic_generic(h: &mut LaneHarmonic, shift: &[f64], v: &[f64], n: f64) 
             period_ms: period[i],
             phase: phase[i],
         };
-        let (s, c) = phase_sin_cos(clock, n);
+        let (s, c) = clock.sin_cos(n);
         let d = v[i] - shift[i];
         ps[i] += d * s;
         pc[i] += d * c;
@@ -178,8 +171,7 @@ pub fn design(clock: Clock, steps: std::ops::Range<u64>) -> [f64; 5] {
     let t = (steps.end - steps.start) as f64;
     // theta_n = 2 pi (n c + phase), c = dt / period cycles a step.
     let c = clock.dt_ms / clock.period_ms;
-    let u0 = clock.cycles(steps.start as f64);
-    let u0 = u0 - u0.floor();
+    let u0 = clock.fraction(steps.start as f64);
     let (s1, c1) = rotated(u0, geometric(c, t));
     let (s2, c2) = rotated(2.0 * u0, geometric(2.0 * c, t));
     [s1, c1, t / 2.0 - c2 / 2.0, s2 / 2.0, t / 2.0 + c2 / 2.0]
@@ -214,7 +206,7 @@ fn rotated(u: f64, z: (f64, f64)) -> (f64, f64) {
 #[cfg(test)]
 fn design_summed(clock: Clock, steps: std::ops::Range<u64>) -> [f64; 5] {
     steps.fold([0.0; 5], |[s0, c0, ss, sc, cc], n| {
-        let (s, c) = phase_sin_cos(clock, n as f64);
+        let (s, c) = clock.sin_cos(n as f64);
         [s0 + s, c0 + c, ss + s * s, sc + s * c, cc + c * c]
     })
 }

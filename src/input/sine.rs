@@ -128,6 +128,19 @@ impl Clock {
     pub fn cycles(&self, n: f64) -> f64 {
         cycles(n, self.dt_ms, self.period_ms, self.phase)
     }
+
+    /// The sine's phase at step `n` in [0, 1) periods: the fraction of [`Clock::cycles`].
+    #[inline(always)]
+    pub fn fraction(&self, n: f64) -> f64 {
+        let u = self.cycles(n);
+        u - u.floor()
+    }
+
+    /// `(sin theta_n, cos theta_n)` of the sine's argument at step `n`.
+    #[inline(always)]
+    pub fn sin_cos(&self, n: f64) -> (f64, f64) {
+        sin_cos_2pi(self.fraction(n))
+    }
 }
 
 impl Sine {

@@ -107,7 +107,21 @@ pub fn predict(
     mu_na: f64,
     sources: &[Source],
 ) -> (f64, Option<f64>, bool) {
-    let e = effective(n, integrator, dt_ms, mu_na, sources);
+    predict_effective(
+        n,
+        dt_ms,
+        &effective(n, integrator, dt_ms, mu_na, sources),
+        sources,
+    )
+}
+
+/// [`predict`] of the effective neuron `e` (of the same `sources`), for a caller that has it.
+pub fn predict_effective(
+    n: &NeuronParams,
+    dt_ms: f64,
+    e: &Effective,
+    sources: &[Source],
+) -> (f64, Option<f64>, bool) {
     let (rate, cv) = siegert(
         e.mu_v,
         e.sigma_v,
