@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# W1-W3 (one thread, whole processes) with an older binary and this one, RUNS interleaved
+# W1-W4 (one thread, whole processes) with an older binary and this one, RUNS interleaved
 # rounds (default 11): median wall times and their ratio new/old. For "no slower than before"
 # checks of a change (docs/performance.md); the machine drifts over minutes, so only ratios
 # measured in one run mean anything.
@@ -14,7 +14,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 declare -A times
 for _ in $(seq "$runs"); do
-    for w in 1 2 3; do
+    for w in 1 2 3 4; do
         for which in old new; do
             bin=$([ $which = old ] && echo "$old" || echo "$new")
             start=$EPOCHREALTIME
@@ -26,7 +26,7 @@ for _ in $(seq "$runs"); do
 done
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 grep -m1 'model name' /proc/cpuinfo
-for w in 1 2 3; do
+for w in 1 2 3 4; do
     # shellcheck disable=SC2086 # the lists are meant to split
     o=$(median ${times[${w}old]}) n=$(median ${times[${w}new]})
     echo "W$w: old $o s, new $n s, new/old $(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.3f", a / b }')"
