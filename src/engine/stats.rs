@@ -197,6 +197,8 @@ pub struct JobStats {
     /// Null for a one-neuron job (a standard deviation needs two neurons).
     pub firing_rate_sem_hz: Option<f64>,
     pub mean_v_mv: f64,
+    /// The mean of the pooled intervals (ms); null if `isis == 0`.
+    pub mean_isi_ms: Option<f64>,
     /// Null if `isis < 2`.
     pub cv_isi: Option<f64>,
     /// Null if no neuron spiked or the job has one neuron.
@@ -274,6 +276,8 @@ impl JobAccumulator {
             firing_rate_hz,
             firing_rate_sem_hz: count_var.map(|var| var.sqrt() / window_s / n.sqrt()),
             mean_v_mv: self.v_sum / (n * job.counted_steps() as f64),
+            mean_isi_ms: (self.isis > 0)
+                .then(|| self.isi_sum as f64 / self.isis as f64 * job.sim.dt_ms),
             cv_isi: (self.isis >= 2).then(|| {
                 // Sample standard deviation over mean of the pooled intervals.
                 let k = self.isis as f64;
@@ -352,7 +356,8 @@ mod tests {
         let var = 7.0 / 3.0;
         assert!((st.fano.unwrap() - var / (4.0 / 3.0)).abs() < 1e-15);
         assert!((st.firing_rate_sem_hz.unwrap() - (var / 3.0f64).sqrt()).abs() < 1e-15);
-        // Intervals 10, 20: mean 15, sample sd sqrt(50).
+        // Intervals 10, 20 steps: mean 15 (ms at dt = 1 ms), sample sd sqrt(50).
+        assert_eq!(st.mean_isi_ms, Some(15.0));
         assert!((st.cv_isi.unwrap() - 50f64.sqrt() / 15.0).abs() < 1e-15);
     }
 
@@ -364,6 +369,7 @@ mod tests {
         assert_eq!(silent.firing_rate_hz, 0.0);
         assert_eq!(silent.fano, None);
         assert_eq!(silent.cv_isi, None);
+        assert_eq!(silent.mean_isi_ms, None);
         assert_eq!(silent.firing_rate_sem_hz, Some(0.0));
 
         let mut acc = JobAccumulator::default();
@@ -371,6 +377,7 @@ mod tests {
         let one = acc.finish(&job(1));
         assert_eq!(one.isis, 1);
         assert_eq!(one.cv_isi, None, "one interval has no spread");
+        assert_eq!(one.mean_isi_ms, Some(6.0));
         assert_eq!(one.fano, None, "one neuron has no count variance");
         assert_eq!(one.firing_rate_sem_hz, None);
     }

@@ -138,6 +138,7 @@ mod tests {
             firing_rate_hz: id as f64,
             firing_rate_sem_hz: None,
             mean_v_mv: -65.0,
+            mean_isi_ms: None,
             cv_isi: None,
             fano: None,
             locking: None,

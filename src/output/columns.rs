@@ -180,6 +180,12 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
         ),
         col("mean_v_mv", Fill::F64(|_, r| r.stats.mean_v_mv), "mV", ""),
         col(
+            "mean_isi_ms",
+            Fill::OptF64(|_, r| r.stats.mean_isi_ms),
+            "ms",
+            "null where isis = 0",
+        ),
+        col(
             "cv_isi",
             Fill::OptF64(|_, r| r.stats.cv_isi),
             "",

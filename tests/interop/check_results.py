@@ -9,6 +9,7 @@ Usage: python check_results.py RESULTS.parquet LIFSWEEP_BINARY
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -131,6 +132,15 @@ def check(path):
     assert (sums["psth"] == df.loc[asked["psth"], "spikes"]).all()
     assert (sums["cycle_hist"] == df.loc[asked["cycle_hist"], "spikes"]).all()
     assert (sums["isi_hist"] <= df.loc[asked["isi_hist"], "isis"]).all()
+    # Where every interval is in range, the histogram brackets mean_isi_ms: an interval in bin
+    # j lies in [j b, (j+1) b), so the mean lies in [mean of j b, that + b).
+    whole = asked["isi_hist"] & (df["isis"] > 0)
+    whole &= sums["isi_hist"].reindex(df.index, fill_value=-1) == df["isis"]
+    for _, r in df[whole].iterrows():
+        b, h = r["isi_bin_ms"], r["isi_hist"].astype("float64")
+        low = (h * np.arange(len(h))).sum() / h.sum() * b
+        assert low - 1e-9 <= r["mean_isi_ms"] < low + b + 1e-9, (r["mean_isi_ms"], low, b)
+    assert (df["mean_isi_ms"].isna() == (df["isis"] == 0)).all()
     lengths = df.loc[asked["cycle_hist"], "cycle_hist"].apply(len)
     assert (lengths == df.loc[asked["cycle_hist"], "cycle_bins"]).all()
     const = df[df["model"] == "constant"]
@@ -154,7 +164,8 @@ def check(path):
     assert noise["amp_na"].null_count() == noise.height
     per_model = lf.group_by("model").agg(pl.len()).sort("model")
     with_hists = int(sum(where.sum() for where in asked.values()))
-    print(f"{path}: {len(df)} rows ({with_hists} histograms) OK in pyarrow {pa.__version__}, pandas {pd.__version__}, "
+    print(f"{path}: {len(df)} rows ({with_hists} histograms, {int(whole.sum())} ISI means "
+          f"bracketed) OK in pyarrow {pa.__version__}, pandas {pd.__version__}, "
           f"polars {pl.__version__}; jobs per model "
           f"{dict(zip(per_model['model'].cast(pl.Utf8), per_model['len']))}")
 

@@ -91,6 +91,7 @@ fn default_run_writes_parquet_with_the_design_columns() {
         "firing_rate_hz",
         "firing_rate_sem_hz",
         "mean_v_mv",
+        "mean_isi_ms",
         "cv_isi",
         "fano",
         "vector_strength",

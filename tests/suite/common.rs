@@ -45,6 +45,7 @@ pub fn bits(s: &JobStats) -> Vec<u64> {
         s.firing_rate_hz.to_bits(),
         opt(s.firing_rate_sem_hz),
         s.mean_v_mv.to_bits(),
+        opt(s.mean_isi_ms),
         opt(s.cv_isi),
         opt(s.fano),
         opt(s.locking.map(|l| l.vector_strength)),
