@@ -187,27 +187,10 @@ pub fn main(cli: Cli) -> ExitCode {
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {}", message(&e));
+            eprintln!("error: {}", exit::message(&e));
             ExitCode::from(exit::code(&e))
         }
     }
-}
-
-/// An error and its causes on one line, each cause once: a cause whose text the message
-/// already holds (an I/O error quoted by the Parquet error that wraps it) is not repeated.
-fn message(e: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if out.contains(&text) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&text);
-    }
-    out
 }
 
 /// Runs the command; returns the exit status of a command that did its work.
@@ -365,6 +348,7 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
                 threads,
                 progress,
                 stop,
+                counters: Default::default(),
             },
         )?;
         print_out(summary).with_context(|| {
@@ -392,6 +376,7 @@ fn run_command(a: RunArgs) -> anyhow::Result<u8> {
         threads,
         progress,
         stop,
+        counters: Default::default(),
     })?;
     print_out(&summary).with_context(|| {
         format!(
@@ -508,25 +493,4 @@ pub fn resolve_threads(flag: Option<&str>) -> Result<(usize, Option<String>), Us
         )
     });
     Ok((n, warning))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::message;
-
-    #[test]
-    fn a_cause_the_message_already_quotes_is_not_repeated() {
-        let io = std::io::Error::from_raw_os_error(28);
-        let quoted = anyhow::Error::new(io)
-            .context(format!(
-                "IO error: {}",
-                std::io::Error::from_raw_os_error(28)
-            ))
-            .context("writing r.parquet");
-        let text = message(&quoted);
-        assert_eq!(text.matches("No space left on device").count(), 1, "{text}");
-        assert!(text.starts_with("writing r.parquet: IO error: "), "{text}");
-        let plain = anyhow::anyhow!("inner").context("outer");
-        assert_eq!(message(&plain), "outer: inner");
-    }
 }

@@ -54,9 +54,42 @@ pub fn code(e: &anyhow::Error) -> u8 {
     e.chain().find_map(listed).unwrap_or(FAILED)
 }
 
+/// An error and its causes on one line, each cause once: a cause whose text the message
+/// already holds (an I/O error quoted by the Parquet error that wraps it) is not repeated.
+pub fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cause_the_message_already_quotes_is_not_repeated() {
+        let io = std::io::Error::from_raw_os_error(28);
+        let quoted = anyhow::Error::new(io)
+            .context(format!(
+                "IO error: {}",
+                std::io::Error::from_raw_os_error(28)
+            ))
+            .context("writing r.parquet");
+        let text = message(&quoted);
+        assert_eq!(text.matches("No space left on device").count(), 1, "{text}");
+        assert!(text.starts_with("writing r.parquet: IO error: "), "{text}");
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(message(&plain), "outer: inner");
+    }
 
     /// The names of the types deriving `thiserror::Error` in the sources.
     fn error_types_in(dir: &std::path::Path, out: &mut Vec<String>) {

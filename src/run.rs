@@ -20,6 +20,8 @@ pub struct RunOptions {
     /// A stop asked for while the run goes (a signal) ends it soon; the result is then
     /// incomplete and nothing is written.
     pub stop: Arc<Stop>,
+    /// Where the run counts its work (for a caller that shows progress itself).
+    pub counters: Arc<Counters>,
 }
 
 /// What a run did, for the summary line.
@@ -63,7 +65,7 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
     }
     let grid = Grid::new(spec);
     let pool = engine::thread_pool(opts.threads).context("cannot start the worker threads")?;
-    let counters = Arc::new(Counters::default());
+    let counters = opts.counters.clone();
     let neuron_steps = spec
         .blocks
         .iter()
@@ -71,6 +73,7 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         .sum::<u128>()
         .try_into()
         .unwrap_or(u64::MAX);
+    counters.set_totals(grid.len(), neuron_steps);
     let progress = Progress::start(
         opts.progress,
         counters.clone(),

@@ -12,26 +12,60 @@ use crate::engine::{Batch, Shape};
 use crate::job::Job;
 use crate::spec::{Spec, SpecError};
 
-/// Writes the trace of neuron `neuron` of `job`.
-pub fn write_trace(job: &Job, neuron: u64, out: &mut impl Write) -> std::io::Result<()> {
+/// One neuron's trajectory, a row per step `n = 0 ..= n_steps` (see the module docs).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    pub t_ms: Vec<f64>,
+    pub i_na: Vec<f64>,
+    pub v_mv: Vec<f64>,
+    pub events: Vec<u32>,
+    pub spike: Vec<bool>,
+    /// Decimal places that print every `t_ms` exactly.
+    pub t_decimals: usize,
+}
+
+/// The trace of neuron `neuron` of `job`.
+pub fn trace(job: &Job, neuron: u64) -> Trace {
     let n_steps = job.n_steps();
+    let rows = n_steps as usize + 1;
+    let mut out = Trace {
+        t_ms: Vec::with_capacity(rows),
+        i_na: Vec::with_capacity(rows),
+        v_mv: Vec::with_capacity(rows),
+        events: Vec::with_capacity(rows),
+        spike: Vec::with_capacity(rows),
+        t_decimals: decimals_of(job.sim.dt_ms),
+    };
     let mut batch = Batch::new(Shape::of(job));
     batch.push(job, neuron, 1);
-    let decimals = decimals_of(job.sim.dt_ms);
-    writeln!(out, "t_ms,i_na,v_mv,events,spike")?;
     let mut spike_now = false;
     for n in 0..=n_steps {
-        let v = batch.v_mv()[0];
+        out.v_mv.push(batch.v_mv()[0]);
         batch.step(n);
-        let t = n as f64 * job.sim.dt_ms;
+        out.t_ms.push(n as f64 * job.sim.dt_ms);
+        out.i_na.push(batch.current_na()[0]);
+        out.events.push(batch.events()[0]);
+        out.spike.push(spike_now);
+        spike_now = batch.spiked(0);
+    }
+    out
+}
+
+/// Writes the trace of neuron `neuron` of `job` as CSV.
+pub fn write_trace(job: &Job, neuron: u64, out: &mut impl Write) -> std::io::Result<()> {
+    let tr = trace(job, neuron);
+    let decimals = tr.t_decimals;
+    writeln!(out, "t_ms,i_na,v_mv,events,spike")?;
+    for n in 0..tr.t_ms.len() {
         writeln!(
             out,
-            "{t:.decimals$},{},{v},{},{}",
-            batch.current_na()[0],
-            batch.events()[0],
-            u8::from(spike_now)
+            "{:.decimals$},{},{},{},{}",
+            tr.t_ms[n],
+            tr.i_na[n],
+            tr.v_mv[n],
+            tr.events[n],
+            u8::from(tr.spike[n])
         )?;
-        spike_now = batch.spiked(0);
     }
     Ok(())
 }

@@ -28,6 +28,8 @@ pub struct DatasetRun {
     pub threads: usize,
     pub progress: ProgressMode,
     pub stop: Arc<Stop>,
+    /// Where the run counts its work; its totals are the share's chunks still to do.
+    pub counters: Arc<Counters>,
 }
 
 /// What a dataset run did.
@@ -212,7 +214,8 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
 
     let ds = Arc::new(ds);
     let pool = engine::thread_pool(opts.threads).context("cannot start the worker threads")?;
-    let counters = Arc::new(Counters::default());
+    let counters = opts.counters.clone();
+    counters.set_totals(pending_jobs, pending_steps);
     let parts = Arc::new(AtomicU64::new(0));
     let progress = Progress::start(
         opts.progress,

@@ -56,11 +56,23 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoo
     rayon::ThreadPoolBuilder::new().num_threads(threads).build()
 }
 
-/// Work done so far, for progress reports (updated by the worker threads).
+/// Work done so far, for progress reports (updated by the worker threads), and the work the
+/// run has to do (set by the run when it starts; 0 until then).
 #[derive(Debug, Default)]
 pub struct Counters {
     pub jobs: AtomicU64,
     pub neuron_steps: AtomicU64,
+    pub total_jobs: AtomicU64,
+    pub total_neuron_steps: AtomicU64,
+}
+
+impl Counters {
+    /// Records the run's totals.
+    pub fn set_totals(&self, jobs: u64, neuron_steps: u64) {
+        self.total_jobs.store(jobs, Ordering::Relaxed);
+        self.total_neuron_steps
+            .store(neuron_steps, Ordering::Relaxed);
+    }
 }
 
 /// Neurons `first..first + count` of the chunk's job `job`.

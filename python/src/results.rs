@@ -1,0 +1,364 @@
+//! Result tables for Python: a run's file, a user's result file or a dataset's parts, handed to
+//! Polars, pandas, pyarrow or DuckDB through the Arrow C stream interface (`__arrow_c_stream__`,
+//! a PyCapsule named `arrow_array_stream`). The rows are decoded from the Parquet as the reader
+//! asks for them: the results object holds no copy of them.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, RecordBatch, RecordBatchIterator, RecordBatchReader,
+    UInt32Array,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyDict};
+
+use lifsweep::dataset::{self, Dataset};
+use lifsweep::output::{AtomicOutput, metadata, schema};
+
+use crate::{load_spec, py_err};
+
+/// Rows decoded at a time.
+const BATCH_ROWS: usize = 65_536;
+
+/// Where a results table's rows are.
+pub enum Source {
+    /// A run's file in a temporary directory that lives as long as the results.
+    Owned(Arc<tempfile::TempDir>, PathBuf),
+    /// A result file of the user's.
+    File(PathBuf),
+    /// A dataset directory: its sound parts, in chunk order.
+    Dataset(PathBuf),
+}
+
+impl Source {
+    pub fn owned_file(tmp: Arc<tempfile::TempDir>, path: PathBuf) -> PyResult<Source> {
+        Ok(Source::Owned(tmp, path))
+    }
+}
+
+/// A sweep's result table (see the module docs).
+#[pyclass(module = "lifsweep._lifsweep", frozen)]
+pub struct Results {
+    source: Source,
+    schema: SchemaRef,
+    /// The files holding the rows, in order.
+    files: Vec<PathBuf>,
+    #[pyo3(get)]
+    num_rows: u64,
+    /// Whether every job of the sweep has its row (false for a dataset with chunks to run).
+    #[pyo3(get)]
+    complete: bool,
+    /// The dataset's chunks without a part.
+    #[pyo3(get)]
+    missing_chunks: Vec<usize>,
+    pairs: Vec<(String, String)>,
+}
+
+/// The rows of a result file, checked to be in this lifsweep's schema.
+fn file_rows(path: &Path) -> anyhow::Result<(u64, Vec<(String, String)>)> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let reader = SerializedFileReader::new(file)
+        .with_context(|| format!("{} is not a Parquet file", path.display()))?;
+    let meta = reader.metadata().file_metadata();
+    let pairs: Vec<(String, String)> = meta
+        .key_value_metadata()
+        .map(|kv| {
+            kv.iter()
+                .filter(|k| k.key != "ARROW:schema")
+                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
+    let theirs = builder.schema().fields().clone();
+    if theirs != *schema().fields() {
+        return Err(dataset::DatasetError(format!(
+            "{} is not a result file of this lifsweep ({}): its columns differ",
+            path.display(),
+            lifsweep::VERSION
+        ))
+        .into());
+    }
+    Ok((meta.num_rows() as u64, pairs))
+}
+
+impl Results {
+    pub fn open(source: Source) -> anyhow::Result<Results> {
+        let (files, num_rows, complete, missing_chunks, pairs) = match &source {
+            Source::Owned(_, path) | Source::File(path) => {
+                let (rows, pairs) = file_rows(path)?;
+                (vec![path.clone()], rows, true, Vec::new(), pairs)
+            }
+            Source::Dataset(dir) => {
+                let ds = Dataset::open(dir)?;
+                let found = dataset::scan(&ds)?;
+                let chunks = ds.chunks();
+                let done: Vec<usize> = (0..chunks.len()).filter(|&c| found.done[c]).collect();
+                let missing: Vec<usize> = (0..chunks.len()).filter(|&c| !found.done[c]).collect();
+                let rows = done.iter().map(|&c| chunks.jobs_in(c)).sum();
+                let files = done
+                    .iter()
+                    .map(|&c| ds.parts_dir().join(ds.part_name(c)))
+                    .collect();
+                (
+                    files,
+                    rows,
+                    missing.is_empty(),
+                    missing,
+                    metadata(&ds.spec.text),
+                )
+            }
+        };
+        let schema = Arc::new(Schema::new_with_metadata(
+            schema().fields().clone(),
+            pairs.iter().cloned().collect::<HashMap<_, _>>(),
+        ));
+        Ok(Results {
+            source,
+            schema,
+            files,
+            num_rows,
+            complete,
+            missing_chunks,
+            pairs,
+        })
+    }
+}
+
+/// The rows of several Parquet files, one after the other, in one schema.
+struct Chain {
+    schema: SchemaRef,
+    files: VecDeque<PathBuf>,
+    current: Option<ParquetRecordBatchReader>,
+}
+
+impl Iterator for Chain {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(reader) = &mut self.current {
+                match reader.next() {
+                    Some(Ok(batch)) => {
+                        return Some(RecordBatch::try_new(
+                            self.schema.clone(),
+                            batch.columns().to_vec(),
+                        ));
+                    }
+                    Some(Err(e)) => return Some(Err(e)),
+                    None => self.current = None,
+                }
+            }
+            let path = self.files.pop_front()?;
+            let opened = File::open(&path)
+                .map_err(|e| ArrowError::IoError(format!("opening {}", path.display()), e))
+                .and_then(|f| {
+                    ParquetRecordBatchReaderBuilder::try_new(f)
+                        .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
+                        .map_err(|e| ArrowError::ExternalError(Box::new(e)))
+                });
+            match opened {
+                Ok(reader) => self.current = Some(reader),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+impl RecordBatchReader for Chain {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+/// The PyCapsule of the Arrow C stream interface.
+fn capsule(
+    py: Python<'_>,
+    reader: Box<dyn RecordBatchReader + Send>,
+) -> PyResult<Bound<'_, PyCapsule>> {
+    PyCapsule::new_with_value(py, FFI_ArrowArrayStream::new(reader), c"arrow_array_stream")
+}
+
+#[pymethods]
+impl Results {
+    /// The Arrow C stream interface: the rows, in job order, in batches of up to 65,536.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        // The schema is the result file's; a requested one is a hint a producer may ignore.
+        let _ = requested_schema;
+        let chain = Chain {
+            schema: self.schema.clone(),
+            files: self.files.iter().cloned().collect(),
+            current: None,
+        };
+        capsule(py, Box::new(chain))
+    }
+
+    /// The file's key-value metadata (`lifsweep.version`, `lifsweep.spec`, ...).
+    #[getter]
+    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in &self.pairs {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+
+    /// The result file or dataset directory the rows are read from (None: a run's own
+    /// temporary file).
+    #[getter]
+    fn path(&self) -> Option<PathBuf> {
+        match &self.source {
+            Source::Owned(..) => None,
+            Source::File(p) | Source::Dataset(p) => Some(p.clone()),
+        }
+    }
+
+    /// Writes the rows as the CLI writes them: a run's or a user's file is copied byte for
+    /// byte; a dataset is merged as `lifsweep merge` does (it must be complete). Never
+    /// replaces an existing file unless `force`; the file appears complete or not at all.
+    #[pyo3(signature = (path, force=false))]
+    fn write_parquet(&self, py: Python<'_>, path: PathBuf, force: bool) -> PyResult<()> {
+        let from = match &self.source {
+            Source::Owned(_, p) | Source::File(p) => Some(p.clone()),
+            Source::Dataset(_) => None,
+        };
+        let dir = self.path();
+        py.detach(move || -> anyhow::Result<()> {
+            match from {
+                Some(from) => copy_file(&from, &path, force),
+                None => {
+                    let dir = dir.expect("a dataset's directory");
+                    dataset::merge(&dir, &path, force).map(|_| ())
+                }
+            }
+        })
+        .map_err(py_err)
+    }
+}
+
+/// Copies `from` to `to` through an all-or-nothing output file.
+fn copy_file(from: &Path, to: &Path, force: bool) -> anyhow::Result<()> {
+    let (output, mut file) = AtomicOutput::create(to, force)?;
+    let mut src = File::open(from).with_context(|| format!("opening {}", from.display()))?;
+    std::io::copy(&mut src, &mut file).with_context(|| format!("writing {}", to.display()))?;
+    file.sync_all()?;
+    drop(file);
+    output.commit()?;
+    Ok(())
+}
+
+/// Opens a result file or a dataset directory.
+#[pyfunction]
+pub fn read(py: Python<'_>, path: PathBuf) -> PyResult<Results> {
+    py.detach(move || {
+        let source = if path.is_dir() {
+            Source::Dataset(path)
+        } else {
+            Source::File(path)
+        };
+        Results::open(source)
+    })
+    .map_err(py_err)
+}
+
+/// A table held in memory (a trace).
+#[pyclass(module = "lifsweep._lifsweep", frozen)]
+pub struct Table {
+    batch: RecordBatch,
+}
+
+#[pymethods]
+impl Table {
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let batches = vec![Ok(self.batch.clone())];
+        let reader = RecordBatchIterator::new(batches, self.batch.schema());
+        capsule(py, Box::new(reader))
+    }
+
+    #[getter]
+    fn num_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+}
+
+/// One neuron's t, I, V, events and spikes, as `lifsweep trace` prints them: of the job that
+/// the KEY=VALUE `pairs` describe, or of job `job` of a spec (text or file).
+#[pyfunction]
+#[pyo3(signature = (pairs, text=None, path=None, job=None, neuron=0))]
+pub fn trace(
+    pairs: Vec<String>,
+    text: Option<&str>,
+    path: Option<&str>,
+    job: Option<u64>,
+    neuron: u64,
+) -> PyResult<Table> {
+    let refused = |m: String| crate::SpecError::new_err(m);
+    let job = if text.is_none() && path.is_none() {
+        if job.is_some() {
+            return Err(refused(
+                "job= picks a job of a spec; keyword pairs describe one job".into(),
+            ));
+        }
+        lifsweep::trace::job_from_pairs(&pairs).map_err(|e| py_err(e.into()))?
+    } else {
+        if !pairs.is_empty() {
+            return Err(refused(
+                "give either a spec (with job=) or keyword pairs, not both".into(),
+            ));
+        }
+        let spec = load_spec(text, path)?;
+        let grid = lifsweep::grid::Grid::new(&spec);
+        let id = job.unwrap_or(0);
+        if id >= grid.len() {
+            return Err(refused(format!(
+                "job={id} is not allowed: the spec has jobs 0..{}",
+                grid.len() - 1
+            )));
+        }
+        grid.job(id)
+    };
+    if neuron >= job.sim.neurons {
+        return Err(refused(format!(
+            "neuron={neuron} is not allowed: job {} has neurons 0..{}",
+            job.id,
+            job.sim.neurons - 1
+        )));
+    }
+    let tr = lifsweep::trace::trace(&job, neuron);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("t_ms", DataType::Float64, false),
+        Field::new("i_na", DataType::Float64, false),
+        Field::new("v_mv", DataType::Float64, false),
+        Field::new("events", DataType::UInt32, false),
+        Field::new("spike", DataType::Boolean, false),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Float64Array::from(tr.t_ms)),
+        Arc::new(Float64Array::from(tr.i_na)),
+        Arc::new(Float64Array::from(tr.v_mv)),
+        Arc::new(UInt32Array::from(tr.events)),
+        Arc::new(BooleanArray::from(tr.spike)),
+    ];
+    let batch = RecordBatch::try_new(schema, columns)
+        .map_err(|e| crate::RunError::new_err(e.to_string()))?;
+    Ok(Table { batch })
+}
