@@ -3,7 +3,6 @@
 //! a PyCapsule named `arrow_array_stream`). The rows are decoded from the Parquet as the reader
 //! asks for them: the results object holds no copy of them.
 
-use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,19 +13,14 @@ use arrow_array::{
     ArrayRef, BooleanArray, Float64Array, RecordBatch, RecordBatchIterator, RecordBatchReader,
     UInt32Array,
 };
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use arrow_schema::{DataType, Field, Schema};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
-use lifsweep::dataset::{self, Dataset};
-use lifsweep::output::{AtomicOutput, metadata, schema};
+use lifsweep::dataset;
+use lifsweep::output::AtomicOutput;
 
 use crate::{load_spec, py_err};
-
-/// Rows decoded at a time.
-const BATCH_ROWS: usize = 65_536;
 
 /// Where a results table's rows are.
 pub enum Source {
@@ -48,134 +42,18 @@ impl Source {
 #[pyclass(module = "lifsweep._lifsweep", frozen)]
 pub struct Results {
     source: Source,
-    schema: SchemaRef,
-    /// The files holding the rows, in order.
-    files: Vec<PathBuf>,
-    #[pyo3(get)]
-    num_rows: u64,
-    /// Whether every job of the sweep has its row (false for a dataset with chunks to run).
-    #[pyo3(get)]
-    complete: bool,
-    /// The dataset's chunks without a part.
-    #[pyo3(get)]
-    missing_chunks: Vec<usize>,
-    pairs: Vec<(String, String)>,
-}
-
-/// The rows of a result file, checked to be in this lifsweep's schema.
-fn file_rows(path: &Path) -> anyhow::Result<(u64, Vec<(String, String)>)> {
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let reader = SerializedFileReader::new(file)
-        .with_context(|| format!("{} is not a Parquet file", path.display()))?;
-    let meta = reader.metadata().file_metadata();
-    let pairs: Vec<(String, String)> = meta
-        .key_value_metadata()
-        .map(|kv| {
-            kv.iter()
-                .filter(|k| k.key != "ARROW:schema")
-                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
-    let theirs = builder.schema().fields().clone();
-    if theirs != *schema().fields() {
-        return Err(dataset::DatasetError(format!(
-            "{} is not a result file of this lifsweep ({}): its columns differ",
-            path.display(),
-            lifsweep::VERSION
-        ))
-        .into());
-    }
-    Ok((meta.num_rows() as u64, pairs))
+    rows: lifsweep::read::Results,
 }
 
 impl Results {
     pub fn open(source: Source) -> anyhow::Result<Results> {
-        let (files, num_rows, complete, missing_chunks, pairs) = match &source {
-            Source::Owned(_, path) | Source::File(path) => {
-                let (rows, pairs) = file_rows(path)?;
-                (vec![path.clone()], rows, true, Vec::new(), pairs)
-            }
-            Source::Dataset(dir) => {
-                let ds = Dataset::open(dir)?;
-                let found = dataset::scan(&ds)?;
-                let chunks = ds.chunks();
-                let done: Vec<usize> = (0..chunks.len()).filter(|&c| found.done[c]).collect();
-                let missing: Vec<usize> = (0..chunks.len()).filter(|&c| !found.done[c]).collect();
-                let rows = done.iter().map(|&c| chunks.jobs_in(c)).sum();
-                let files = done
-                    .iter()
-                    .map(|&c| ds.parts_dir().join(ds.part_name(c)))
-                    .collect();
-                (
-                    files,
-                    rows,
-                    missing.is_empty(),
-                    missing,
-                    metadata(&ds.spec.text),
-                )
-            }
+        let path = match &source {
+            Source::Owned(_, p) | Source::File(p) | Source::Dataset(p) => p.clone(),
         };
-        let schema = Arc::new(Schema::new_with_metadata(
-            schema().fields().clone(),
-            pairs.iter().cloned().collect::<HashMap<_, _>>(),
-        ));
         Ok(Results {
             source,
-            schema,
-            files,
-            num_rows,
-            complete,
-            missing_chunks,
-            pairs,
+            rows: lifsweep::read::Results::open(&path)?,
         })
-    }
-}
-
-/// The rows of several Parquet files, one after the other, in one schema.
-struct Chain {
-    schema: SchemaRef,
-    files: VecDeque<PathBuf>,
-    current: Option<ParquetRecordBatchReader>,
-}
-
-impl Iterator for Chain {
-    type Item = Result<RecordBatch, ArrowError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(reader) = &mut self.current {
-                match reader.next() {
-                    Some(Ok(batch)) => {
-                        return Some(RecordBatch::try_new(
-                            self.schema.clone(),
-                            batch.columns().to_vec(),
-                        ));
-                    }
-                    Some(Err(e)) => return Some(Err(e)),
-                    None => self.current = None,
-                }
-            }
-            let path = self.files.pop_front()?;
-            let opened = File::open(&path)
-                .map_err(|e| ArrowError::IoError(format!("opening {}", path.display()), e))
-                .and_then(|f| {
-                    ParquetRecordBatchReaderBuilder::try_new(f)
-                        .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
-                        .map_err(|e| ArrowError::ExternalError(Box::new(e)))
-                });
-            match opened {
-                Ok(reader) => self.current = Some(reader),
-                Err(e) => return Some(Err(e)),
-            }
-        }
-    }
-}
-
-impl RecordBatchReader for Chain {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
     }
 }
 
@@ -198,19 +76,31 @@ impl Results {
     ) -> PyResult<Bound<'py, PyCapsule>> {
         // The schema is the result file's; a requested one is a hint a producer may ignore.
         let _ = requested_schema;
-        let chain = Chain {
-            schema: self.schema.clone(),
-            files: self.files.iter().cloned().collect(),
-            current: None,
-        };
-        capsule(py, Box::new(chain))
+        capsule(py, Box::new(self.rows.batches()))
+    }
+
+    #[getter]
+    fn num_rows(&self) -> u64 {
+        self.rows.rows
+    }
+
+    /// Whether every job of the sweep has its row (false for a dataset with chunks to run).
+    #[getter]
+    fn complete(&self) -> bool {
+        self.rows.complete()
+    }
+
+    /// The dataset's chunks without a part.
+    #[getter]
+    fn missing_chunks(&self) -> Vec<usize> {
+        self.rows.missing_chunks.clone()
     }
 
     /// The file's key-value metadata (`lifsweep.version`, `lifsweep.spec`, ...).
     #[getter]
     fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (k, v) in &self.pairs {
+        for (k, v) in &self.rows.metadata {
             d.set_item(k, v)?;
         }
         Ok(d)

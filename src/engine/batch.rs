@@ -227,9 +227,24 @@ impl Batch {
     /// that progress shows inside a long job. (Passes of steps are cut at those points; a pass
     /// and its single steps give the same bits, so the result is the same.)
     pub fn run_reporting(&mut self, done: &std::sync::atomic::AtomicU64) {
+        let finished = self.run_until(done, &|| false);
+        debug_assert!(finished);
+    }
+
+    /// [`Batch::run_reporting`], asking `cancelled` every [`REPORT_STEPS`] steps: once it says
+    /// yes, the batch stops where it is (a long job stops within milliseconds) and `false` is
+    /// returned; its statistics are then incomplete and must be dropped.
+    pub fn run_until(
+        &mut self,
+        done: &std::sync::atomic::AtomicU64,
+        cancelled: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
         let n_steps = self.shape.n_steps;
         let mut n = 0;
         while n < n_steps {
+            if cancelled() {
+                return false;
+            }
             let to = (n + REPORT_STEPS).min(n_steps);
             self.advance(n, to);
             done.fetch_add(
@@ -239,6 +254,7 @@ impl Batch {
             n = to;
         }
         self.record_unrecorded();
+        true
     }
 
     /// Steps `from..to`.

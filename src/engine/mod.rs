@@ -99,9 +99,9 @@ pub fn run<E>(
 /// ends the run soon, after the rows of the jobs it has already yielded. A job's row does not
 /// depend on which other jobs run, or in what order.
 ///
-/// `cancelled` is asked before each batch of up to [`LANES`] neurons: once it says yes, the
-/// batches not yet begun are skipped and the run ends without emitting the jobs of the chunk
-/// in progress (however big they are), as soon as the batches running finish.
+/// `cancelled` is asked before each batch of up to [`LANES`] neurons and every
+/// [`REPORT_STEPS`] steps inside one: once it says yes, the batches stop where they are and the
+/// run ends without emitting the jobs of the chunk in progress (however big they are).
 pub fn run_ids<E>(
     grid: &Grid,
     ids: impl IntoIterator<Item = u64>,
@@ -186,7 +186,7 @@ pub fn run_ids<E>(
         let results: Option<Vec<Vec<SegmentStats>>> = plans
             .par_iter()
             .with_max_len(1)
-            .map(|plan| (!cancelled()).then(|| run_plan(plan, &jobs, counters)))
+            .map(|plan| run_plan(plan, &jobs, counters, cancelled))
             .collect();
         let Some(results) = results else {
             return Ok(());
@@ -212,19 +212,29 @@ pub fn run_ids<E>(
     }
 }
 
-fn run_plan(plan: &[Segment], jobs: &[Job], counters: &Counters) -> Vec<SegmentStats> {
+/// The statistics of a plan's segments; `None` if `cancelled` said yes before it finished.
+fn run_plan(
+    plan: &[Segment],
+    jobs: &[Job],
+    counters: &Counters,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Vec<SegmentStats>> {
     let first_job = &jobs[plan[0].job];
     let mut batch = Batch::new(Shape::of(first_job));
     for seg in plan {
         batch.push(&jobs[seg.job], seg.first, seg.count);
     }
-    batch.run_reporting(&counters.neuron_steps);
+    if !batch.run_until(&counters.neuron_steps, cancelled) {
+        return None;
+    }
     let mut lane = 0;
-    plan.iter()
-        .map(|seg| {
-            let stats = batch.segment(lane..lane + seg.count);
-            lane += seg.count;
-            stats
-        })
-        .collect()
+    Some(
+        plan.iter()
+            .map(|seg| {
+                let stats = batch.segment(lane..lane + seg.count);
+                lane += seg.count;
+                stats
+            })
+            .collect(),
+    )
 }

@@ -511,3 +511,28 @@ fn vector_strength_is_that_of_the_traced_spikes() {
     assert!(locked(2) > locked(3), "the noise-free sine locks harder");
     assert_eq!(rows[4].1.locking, None, "no sine part: null");
 }
+
+#[test]
+fn a_cancelled_run_stops_inside_a_long_job_and_emits_nothing_of_it() {
+    // One job of 10^8 neuron-steps in one batch: the cancel is asked every REPORT_STEPS steps
+    // inside it, so the run ends after a few of them, with no row.
+    let text = "[simulation]\nduration_ms = 1e6\nneurons = 10\n[[sweep]]\nmodel = \"noise\"\n\
+                mu_na = 1.5\nsigma_na = 0.5\n";
+    let grid = Grid::new(&Spec::parse(text).unwrap());
+    let counters = lifsweep::engine::Counters::default();
+    let asked = std::sync::atomic::AtomicU64::new(0);
+    let cancelled = || asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 3;
+    let mut rows = 0;
+    lifsweep::engine::run_ids(&grid, 0..1, &counters, &cancelled, |_, _| {
+        rows += 1;
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    assert_eq!(rows, 0);
+    let done = counters.neuron_steps.into_inner();
+    assert_eq!(
+        done,
+        3 * 10 * lifsweep::engine::REPORT_STEPS,
+        "stopped after three slices"
+    );
+}
