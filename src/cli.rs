@@ -56,6 +56,10 @@ pub enum Command {
     Keys,
     /// Print the result file's columns (type, unit, when null), as a Markdown table.
     Columns,
+    /// Draw a sweep's figure (PNG or SVG): per model family, the firing rate against the first
+    /// swept input parameter, a line per value of the other swept parameters, +-1 s.e.m. error
+    /// bars, the theory as a line (dashed where it is not reliable), and the ISI CV below.
+    Plot(PlotArgs),
     /// Print one neuron's t, I, V, input events and spikes as CSV.
     ///
     /// Either a SPEC file with --job (a neuron exactly as the sweep simulated it), or KEY=VALUE
@@ -162,6 +166,40 @@ pub struct PlanArgs {
     /// Threads to estimate the wall time for [default: as `run` would use].
     #[arg(long, allow_hyphen_values = true)]
     pub threads: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A result file (Parquet) or a dataset directory.
+    pub results: PathBuf,
+    /// The figure: a .png or .svg file.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// The x axis [default: mu_na if the spec sweeps it, else its first swept key].
+    #[arg(long, value_name = "COLUMN")]
+    pub x: Option<String>,
+    /// The statistic of the upper panels.
+    #[arg(long, value_name = "COLUMN", default_value = "firing_rate_hz")]
+    pub y: String,
+    /// The columns whose values make the lines [default: every parameter that varies within
+    /// a model family, other than x].
+    #[arg(long, value_name = "COLUMN,...", value_delimiter = ',')]
+    pub group: Option<Vec<String>>,
+    /// Only the rows where COLUMN equals VALUE (repeatable), e.g. --where sigma_na=0.5.
+    #[arg(long = "where", value_name = "COLUMN=VALUE")]
+    pub filters: Vec<String>,
+    /// A logarithmic x axis (rows with x <= 0 are left out).
+    #[arg(long)]
+    pub logx: bool,
+    /// A logarithmic y axis for the upper panels.
+    #[arg(long)]
+    pub logy: bool,
+    /// The figure's size in pixels [default: 480 per family + 80, x 820].
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<String>,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -282,6 +320,26 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 eprintln!("warning: {w}");
             }
             print_out(plan)?;
+        }
+        Command::Plot(a) => {
+            let opts = crate::plot::PlotOptions {
+                size: a.size.as_deref().map(crate::plot::parse_size).transpose()?,
+                results: a.results,
+                out: a.out,
+                x: a.x,
+                y: a.y,
+                group: a.group,
+                filters: a.filters,
+                logx: a.logx,
+                logy: a.logy,
+                force: a.force,
+            };
+            let (families, rows) = crate::plot::plot(&opts)?;
+            print_out(format!(
+                "plotted {rows} rows of {} ({families} model families) into {}",
+                opts.results.display(),
+                opts.out.display()
+            ))?;
         }
         Command::Trace(a) => {
             let job = trace_job(&a)?;

@@ -8,6 +8,7 @@
 use crate::cli::UsageError;
 use crate::dataset::DatasetError;
 use crate::output::{BadOutput, OutputAppeared, OutputExists, WriterStopped};
+use crate::plot::PlotError;
 use crate::resources::NotEnoughMemory;
 use crate::spec::SpecError;
 use crate::stop::Interrupted;
@@ -38,6 +39,7 @@ macro_rules! error_types {
 
 error_types! {
     SpecError => |_| REFUSED,
+    PlotError => |_| REFUSED,
     UsageError => |_| REFUSED,
     OutputExists => |_| REFUSED,
     BadOutput => |_| REFUSED,

@@ -39,6 +39,7 @@ pub mod lanes;
 pub mod neuron;
 pub mod output;
 pub mod plan;
+pub mod plot;
 pub mod read;
 pub mod resources;
 pub mod rng;

@@ -8,6 +8,7 @@ mod docs;
 mod fast_path;
 mod histograms;
 mod plan_accuracy;
+mod plot;
 mod slurm_script;
 mod spec_errors;
 mod spec_props;
