@@ -336,8 +336,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             };
             let (families, rows) = crate::plot::plot(&opts)?;
             print_out(format!(
-                "plotted {rows} rows of {} ({families} model families) into {}",
+                "plotted {rows} rows of {} ({families} model {}) into {}",
                 opts.results.display(),
+                if families == 1 { "family" } else { "families" },
                 opts.out.display()
             ))?;
         }
