@@ -188,9 +188,13 @@ pub struct PlotArgs {
     /// Only the rows where COLUMN equals VALUE (repeatable), e.g. --where sigma_na=0.5.
     #[arg(long = "where", value_name = "COLUMN=VALUE")]
     pub filters: Vec<String>,
-    /// A logarithmic x axis (rows with x <= 0 are left out).
-    #[arg(long)]
+    /// A logarithmic x axis (rows with x <= 0 are left out) [default: when x was swept as a
+    /// log range, a geometric series spanning a factor of 20 or more].
+    #[arg(long, overrides_with = "no_logx")]
     pub logx: bool,
+    /// A linear x axis, whatever x's values.
+    #[arg(long)]
+    pub no_logx: bool,
     /// A logarithmic y axis for the upper panels.
     #[arg(long)]
     pub logy: bool,
@@ -330,7 +334,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 y: a.y,
                 group: a.group,
                 filters: a.filters,
-                logx: a.logx,
+                logx: match (a.logx, a.no_logx) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
                 logy: a.logy,
                 force: a.force,
             };

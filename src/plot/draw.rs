@@ -26,6 +26,31 @@ const COLOURS: [RGBColor; 8] = [
     RGBColor(240, 228, 66),
 ];
 
+/// Lines named in a legend, at most.
+const LEGEND: usize = 10;
+
+/// The colour of line `n` of `count`: the palette for a few lines, a sequential (viridis-like)
+/// scale for many, so that colour reads as the order of the values.
+fn colour(n: usize, count: usize) -> RGBColor {
+    if count < COLOURS.len() {
+        return COLOURS[n];
+    }
+    // Viridis at 0, 1/4, 1/2, 3/4, 1 (its ends darkened a little, for white paper).
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (220.0, 200.0, 30.0),
+    ];
+    let t = n as f64 / (count - 1) as f64 * 4.0;
+    let i = (t.floor() as usize).min(3);
+    let f = t - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |p: f64, q: f64| (p + f * (q - p)).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
 /// The file format, from the output's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -224,11 +249,14 @@ fn chart<DB: DrawingBackend>(
         builder.caption(title, ("sans-serif", size));
     }
     let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(e)?;
+    // On a log axis only the decades are labelled.
     let power = |v: &f64, log: bool| {
-        if log {
-            fmt_tick(10f64.powf(*v))
-        } else {
+        if !log {
             fmt_tick(*v)
+        } else if (v - v.round()).abs() < 1e-6 {
+            fmt_tick(10f64.powf(v.round()))
+        } else {
+            String::new()
         }
     };
     chart
@@ -246,8 +274,13 @@ fn chart<DB: DrawingBackend>(
     let clip = |v: f64| v.min(y1).max(y0);
     let mut any_reliable = false;
     let mut any_unreliable = false;
+    // A legend of at most LEGEND lines: the first, the last and evenly between.
+    let labelled = |n: usize| {
+        let count = lines.len();
+        count <= LEGEND || (0..LEGEND).any(|k| k * (count - 1) / (LEGEND - 1) == n)
+    };
     for (n, line) in lines.iter().enumerate() {
-        let colour = COLOURS[n % COLOURS.len()];
+        let colour = colour(n, lines.len());
         // Theory: solid where reliable, dashed where not (each run joined to the next).
         let theory: Vec<(f64, f64, bool)> = line
             .theory
@@ -310,13 +343,20 @@ fn chart<DB: DrawingBackend>(
                     .map(|&(x, y, _)| Circle::new((x, y), 3, colour.filled())),
             )
             .map_err(e)?;
-        if legend {
+        if legend && labelled(n) {
             series.label(line.label.clone()).legend(move |(x, y)| {
                 EmptyElement::at((x, y))
                     + PathElement::new(vec![(-8, 0), (8, 0)], colour.stroke_width(2))
                     + Circle::new((0, 0), 3, colour.filled())
             });
         }
+    }
+    if legend && lines.len() > LEGEND {
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+            .map_err(e)?
+            .label(format!("({} lines in all, {LEGEND} named)", lines.len()))
+            .legend(|(x, y)| EmptyElement::at((x, y)));
     }
     if legend && (any_reliable || any_unreliable) {
         let grey = RGBColor(90, 90, 90);
@@ -344,7 +384,7 @@ fn chart<DB: DrawingBackend>(
     if legend && !lines.is_empty() {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(emptiest_corner(lines, (x0, x1), (y0, y1), &sx, &sy))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(190, 190, 190))
             .label_font(("sans-serif", 13))
@@ -352,6 +392,45 @@ fn chart<DB: DrawingBackend>(
             .map_err(e)?;
     }
     Ok(())
+}
+
+/// The corner of the plot with the fewest points (data and theory) in its 45% x 40% box, for
+/// the legend (upper corners first among equals).
+fn emptiest_corner(
+    lines: &[Line],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    sx: &dyn Fn(f64) -> Option<f64>,
+    sy: &dyn Fn(f64) -> Option<f64>,
+) -> SeriesLabelPosition {
+    let points: Vec<(f64, f64)> = lines
+        .iter()
+        .flat_map(|l| {
+            l.points
+                .iter()
+                .map(|p| (p.0, p.1))
+                .chain(l.theory.iter().step_by(4).map(|t| (t.0, t.1)))
+        })
+        .filter_map(|(x, y)| Some(((sx(x)? - x0) / (x1 - x0), (sy(y)? - y0) / (y1 - y0))))
+        .collect();
+    let count = |left: bool, top: bool| {
+        points
+            .iter()
+            .filter(|&&(u, v)| {
+                (if left { u < 0.45 } else { u > 0.55 }) && (if top { v > 0.6 } else { v < 0.4 })
+            })
+            .count()
+    };
+    [
+        (SeriesLabelPosition::UpperLeft, count(true, true)),
+        (SeriesLabelPosition::UpperRight, count(false, true)),
+        (SeriesLabelPosition::LowerRight, count(false, false)),
+        (SeriesLabelPosition::LowerLeft, count(true, false)),
+    ]
+    .into_iter()
+    .min_by_key(|(_, n)| *n)
+    .map(|(p, _)| p)
+    .expect("four corners")
 }
 
 /// A tick label: few digits, no trailing zeros.

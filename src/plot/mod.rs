@@ -32,7 +32,9 @@ pub struct PlotOptions {
     pub y: String,
     pub group: Option<Vec<String>>,
     pub filters: Vec<String>,
-    pub logx: bool,
+    /// A logarithmic x axis; `None`: when the x axis's values are a geometric series spanning a
+    /// factor of 20 or more (a `scale = "log"` range).
+    pub logx: Option<bool>,
     pub logy: bool,
     pub size: Option<(u32, u32)>,
     pub force: bool,
@@ -108,17 +110,57 @@ fn parameter_columns() -> Vec<&'static str> {
         .collect()
 }
 
-/// The first swept input parameter of the spec: mu_na if any block sweeps it, else the first
-/// axis written.
+/// The default x axis: the spec's swept real-valued key with the most values (mu_na among
+/// equals, then the first written).
 fn default_x(spec: &Spec) -> Result<String, PlotError> {
-    let axes = || spec.blocks.iter().flat_map(|b| b.axes.iter());
-    if axes().any(|a| a.key.name() == "mu_na") {
-        return Ok("mu_na".to_string());
+    let mut best: Option<(usize, bool, &str)> = None;
+    for axis in spec.blocks.iter().flat_map(|b| b.axes.iter()) {
+        if axis.key.kind() != ValueKind::Real || axis.values.len() < 2 {
+            continue;
+        }
+        let name = axis.key.name();
+        let rank = (axis.values.len(), name == "mu_na");
+        if best.is_none_or(|(n, mu, _)| rank > (n, mu)) {
+            best = Some((rank.0, rank.1, name));
+        }
     }
-    axes()
-        .map(|a| a.key.name().to_string())
-        .next()
+    best.map(|(_, _, name)| name.to_string())
         .ok_or_else(|| PlotError("nothing is swept in these results: give --x COLUMN".into()))
+}
+
+/// Whether the spec's axes of `x` are all geometric series spanning a factor of 20 or more.
+fn log_axis(spec: &Spec, x: &str) -> bool {
+    let mut axes = spec
+        .blocks
+        .iter()
+        .flat_map(|b| b.axes.iter())
+        .filter(|a| a.key.name() == x)
+        .peekable();
+    axes.peek().is_some()
+        && axes.all(|a| {
+            let v: Vec<f64> = a.values.iter().map(|v| v.real()).collect();
+            v.len() >= 3
+                && v.iter().all(|&x| x > 0.0)
+                && (v[v.len() - 1] / v[0]).abs().max(v[0] / v[v.len() - 1]) >= 20.0
+                && v.windows(3)
+                    .all(|w| ((w[1] / w[0]) / (w[2] / w[1]) - 1.0).abs() < 1e-6)
+        })
+}
+
+/// A parameter value as a legend shows it: at most 4 significant digits.
+pub fn short(v: f64) -> String {
+    if v == v.round() && v.abs() < 1e6 {
+        return format!("{v}");
+    }
+    if (1e-3..1e6).contains(&v.abs()) {
+        let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+        let s = format!("{v:.digits$}");
+        return match s.contains('.') {
+            true => s.trim_end_matches('0').trim_end_matches('.').to_string(),
+            false => s,
+        };
+    }
+    format!("{v:.3e}")
 }
 
 /// Draws the figure; returns the number of panels (model families) and rows plotted.
@@ -164,6 +206,7 @@ pub fn figure(opts: &PlotOptions) -> anyhow::Result<Figure> {
         Some(x) => x.clone(),
         None => default_x(&spec)?,
     };
+    let logx = opts.logx.unwrap_or_else(|| log_axis(&spec, &x));
     let y = opts.y.clone();
     for name in [&x, &y] {
         if !COLUMNS.iter().any(|c| c.name == name) {
@@ -210,7 +253,7 @@ pub fn figure(opts: &PlotOptions) -> anyhow::Result<Figure> {
         }
         let usable =
             |v: Option<f64>, log: bool| v.is_some_and(|v| v.is_finite() && (!log || v > 0.0));
-        if ok && usable(table.num(&x, i), opts.logx) {
+        if ok && usable(table.num(&x, i), logx) {
             keep.push(i);
         }
     }
@@ -261,6 +304,18 @@ pub fn figure(opts: &PlotOptions) -> anyhow::Result<Figure> {
                 None => lines.push((key, vec![i])),
             }
         }
+        // In the order of their values (numbers as numbers), so colours and legend run in order.
+        lines.sort_by(|(a, _), (b, _)| {
+            let num = |s: &String| s.parse::<f64>().ok();
+            a.iter()
+                .zip(b)
+                .map(|(p, q)| match (num(p), num(q)) {
+                    (Some(p), Some(q)) => p.total_cmp(&q),
+                    _ => p.cmp(q),
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
         let sem_for = |i: usize| {
             (y == "firing_rate_hz")
                 .then(|| table.num("firing_rate_sem_hz", i))
@@ -281,9 +336,12 @@ pub fn figure(opts: &PlotOptions) -> anyhow::Result<Figure> {
                 varying
                     .iter()
                     .zip(&key)
-                    .map(|(c, v)| match unit_of(c) {
-                        "" => format!("{c} = {v}"),
-                        u => format!("{c} = {v} {u}"),
+                    .map(|(c, v)| {
+                        let v = v.parse::<f64>().map_or(v.clone(), short);
+                        match unit_of(c) {
+                            "" => format!("{c} = {v}"),
+                            u => format!("{c} = {v} {u}"),
+                        }
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -331,7 +389,7 @@ pub fn figure(opts: &PlotOptions) -> anyhow::Result<Figure> {
                     let base = grid.job(job_id);
                     for k in 0..FINE_POINTS {
                         let f = k as f64 / (FINE_POINTS - 1) as f64;
-                        let xv = if opts.logx {
+                        let xv = if logx {
                             (lo.ln() + f * (hi / lo).ln()).exp()
                         } else {
                             lo + f * (hi - lo)
@@ -373,7 +431,7 @@ pub fn figure(opts: &PlotOptions) -> anyhow::Result<Figure> {
                     && Key::from_name(c).is_some_and(|k| matches!(k, Key::Input(_)))
             })
             .filter_map(|c| {
-                let v = table.num(c, rows[0])?;
+                let v = short(table.num(c, rows[0])?);
                 Some(match unit_of(c) {
                     "" => format!("{c} = {v}"),
                     u => format!("{c} = {v} {u}"),
@@ -395,7 +453,7 @@ pub fn figure(opts: &PlotOptions) -> anyhow::Result<Figure> {
         axes: draw::Axes {
             x: label(&x),
             y: label(&y),
-            logx: opts.logx,
+            logx,
             logy: opts.logy,
         },
         rows: keep.len(),

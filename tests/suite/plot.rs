@@ -38,7 +38,7 @@ fn options(results: &Path, out: &Path) -> PlotOptions {
         y: "firing_rate_hz".into(),
         group: None,
         filters: Vec::new(),
-        logx: false,
+        logx: None,
         logy: false,
         size: None,
         force: false,
@@ -184,7 +184,7 @@ fn filters_log_axes_groups_and_datasets() {
     assert!(fig.panels[0].title.contains("sigma_na = 0.5 nA"));
 
     opts.filters = vec!["model=constant".into()];
-    opts.logx = true;
+    opts.logx = Some(true);
     opts.logy = true;
     assert_eq!(figure(&opts).unwrap().rows, 9);
 
@@ -263,4 +263,57 @@ fn refused_options_write_nothing_and_exit_2() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 3, "no temporary file left: {names:?}");
+}
+
+#[test]
+fn the_default_x_is_the_longest_axis_and_a_log_range_gets_a_log_axis() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "[simulation]\nduration_ms = 200.0\nneurons = 1\n[[sweep]]\nmodel = \"sine\"\n\
+         mu_na = [1.2, 1.8]\namp_na = 0.5\n\
+         period_ms = { start = 2.0, stop = 200.0, num = 7, scale = \"log\" }\n",
+    );
+    let r = dir.path().join("r.parquet");
+    lifsweep()
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--quiet",
+            "-o",
+            r.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let mut opts = options(&r, &dir.path().join("f.svg"));
+    let fig = figure(&opts).unwrap();
+    assert_eq!(fig.axes.x, "period_ms (ms)");
+    assert!(fig.axes.logx, "a log range is drawn on a log axis");
+    assert_eq!(fig.panels[0].rate.len(), 2, "a line per mu");
+    assert_eq!(fig.panels[0].rate[0].label, "mu_na = 1.2 nA");
+    opts.logx = Some(false);
+    assert!(!figure(&opts).unwrap().axes.logx);
+    // Many lines: colours in order, at most 10 named in the legend (by the SVG).
+    let svg = dir.path().join("g.svg");
+    lifsweep()
+        .args([
+            "plot",
+            r.to_str().unwrap(),
+            "-o",
+            svg.to_str().unwrap(),
+            "--x",
+            "mu_na",
+        ])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("period_ms = 4.309 ms"),
+        "values with 4 digits in the legend"
+    );
+    assert_eq!(lifsweep::plot::short(6.324555320336759), "6.325");
+    assert_eq!(lifsweep::plot::short(124.70281287818595), "124.7");
+    assert_eq!(lifsweep::plot::short(0.000123456), "1.235e-4");
+    assert_eq!(lifsweep::plot::short(0.25), "0.25");
+    assert_eq!(lifsweep::plot::short(1000.0), "1000");
 }
