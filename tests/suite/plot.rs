@@ -15,7 +15,12 @@ const SPEC: &str = "[simulation]\nduration_ms = 300.0\nneurons = 40\n\
                     neurons = 1\n";
 
 fn results(dir: &Path) -> PathBuf {
-    let spec = write_spec(dir, SPEC);
+    results_of(dir, SPEC)
+}
+
+/// The result file of `spec` in `dir`.
+fn results_of(dir: &Path, spec: &str) -> PathBuf {
+    let spec = write_spec(dir, spec);
     let out = dir.join("r.parquet");
     lifsweep()
         .args([
@@ -268,23 +273,12 @@ fn refused_options_write_nothing_and_exit_2() {
 #[test]
 fn the_default_x_is_the_longest_axis_and_a_log_range_gets_a_log_axis() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = write_spec(
+    let r = results_of(
         dir.path(),
         "[simulation]\nduration_ms = 200.0\nneurons = 1\n[[sweep]]\nmodel = \"sine\"\n\
          mu_na = [1.2, 1.8]\namp_na = 0.5\n\
          period_ms = { start = 2.0, stop = 200.0, num = 7, scale = \"log\" }\n",
     );
-    let r = dir.path().join("r.parquet");
-    lifsweep()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--quiet",
-            "-o",
-            r.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
     let mut opts = options(&r, &dir.path().join("f.svg"));
     let fig = figure(&opts).unwrap();
     assert_eq!(fig.axes.x, "period_ms (ms)");
