@@ -25,10 +25,13 @@ pub struct Draws<'a> {
 /// `out = out * base + scale x` there, and `out` left as it was in the rejected lanes), the
 /// lane's number in `bits`; returns the number of rejected lanes, listed in `rejects`.
 ///
+/// With `PAIRS`, the ziggurat table is read by pair loads rather than gathers (the same bits:
+/// [`first_try8`]).
+///
 /// # Safety
-/// The CPU has AVX-512F, AVX-512VL and POPCNT.
-#[target_feature(enable = "avx512f,avx512vl,popcnt")]
-pub unsafe fn first_tries<const DECAY: bool>(d: Draws<'_>) -> usize {
+/// The CPU has AVX-512F, DQ, VL and POPCNT.
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,popcnt")]
+pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(d: Draws<'_>) -> usize {
     let n = d.out.len();
     let [s0, s1, s2, s3] = d.states;
     assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
@@ -48,7 +51,7 @@ pub unsafe fn first_tries<const DECAY: bool>(d: Draws<'_>) -> usize {
                     let mut rng = Xoshiro8::load([&*s0, &*s1, &*s2, &*s3], i);
                     let bits = rng.next();
                     rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
-                    let (x, rejected) = first_try8(bits);
+                    let (x, rejected) = first_try8::<PAIRS>(bits);
                     let mut base = _mm512_loadu_pd(d.base.as_ptr().add(i));
                     let at = d.out.as_mut_ptr().add(i);
                     if DECAY {

@@ -65,7 +65,13 @@ impl LaneNormals {
                 rejects: &mut self.rejects,
             };
             // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
-            return unsafe { avx512::first_tries::<DECAY>(draws) };
+            return unsafe {
+                if crate::fastmath::pair_loads() {
+                    avx512::first_tries::<DECAY, true>(draws)
+                } else {
+                    avx512::first_tries::<DECAY, false>(draws)
+                }
+            };
         }
         let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
         let mut count = 0;
