@@ -1,7 +1,8 @@
-"""The README's numpy baseline: MODEL.md's scheme for the benchmark workloads W1-W3, all jobs of a
-workload in one vectorized array (what a careful numpy user writes), on one core.
+"""The README's numpy baseline: MODEL.md's scheme for the benchmark workloads W1-W3 and W5, all
+jobs of a workload in one vectorized array (what a careful numpy user writes), on one core. (W5,
+a million one-neuron jobs of 100 steps, computes no theory: numpy has none.)
 
-Usage: python benches/numpy_baseline.py [W1 W2 W3]   (prints neuron-steps per second)
+Usage: python benches/numpy_baseline.py [W1 W2 W3 W5]   (prints neuron-steps per second)
 """
 
 import sys
@@ -12,7 +13,7 @@ import numpy as np
 TAU, E_L, R, V_TH, V_RESET, T_REF, DT, STEPS = 10.0, -65.0, 10.0, -50.0, -65.0, 2.0, 0.1, 10_000
 
 
-def simulate(mu, draw):
+def simulate(mu, draw, steps=STEPS):
     """Steps all neurons; `draw(step)` returns the input current minus mu (or 0)."""
     n = mu.size
     v = np.full(n, E_L)
@@ -20,7 +21,7 @@ def simulate(mu, draw):
     spikes = np.zeros(n, dtype=np.int64)
     ref_steps = round(T_REF / DT)
     a = DT / TAU
-    for step in range(STEPS):
+    for step in range(steps):
         i = mu + draw(step)
         free = refr == 0
         v = np.where(free, v + a * (E_L - v + R * i), v)
@@ -60,15 +61,23 @@ def w3(rng):
     return mu, lambda step: 0.0
 
 
+def w5(rng):
+    mu, sigma = np.meshgrid(np.linspace(0, 3, 1000), np.linspace(0.1, 2.0, 1000), indexing="ij")
+    mu = mu.ravel()
+    scale = sigma.ravel() * np.sqrt(1.0 / DT)
+    return mu, lambda step: scale * rng.standard_normal(mu.size)
+
+
 def main(names):
     rng = np.random.default_rng(1)
     for name in names:
-        mu, draw = {"W1": w1, "W2": w2, "W3": w3}[name](rng)
+        mu, draw = {"W1": w1, "W2": w2, "W3": w3, "W5": w5}[name](rng)
+        steps = 100 if name == "W5" else STEPS
         start = time.perf_counter()
-        spikes = simulate(mu, draw)
+        spikes = simulate(mu, draw, steps)
         seconds = time.perf_counter() - start
-        print(f"{name}: {mu.size} neurons x {STEPS} steps in {seconds:.1f} s: "
-              f"{mu.size * STEPS / seconds:.2e} neuron-steps/s ({spikes.sum()} spikes)")
+        print(f"{name}: {mu.size} neurons x {steps} steps in {seconds:.1f} s: "
+              f"{mu.size * steps / seconds:.2e} neuron-steps/s ({spikes.sum()} spikes)")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,9 @@ fn measured() -> Vec<(String, f64)> {
         ("bench_w1", 1.0553),
         ("bench_w2", 0.9231),
         ("bench_w3", 0.0209),
-        ("bench_w4", 1.5771),
+        // W4 and W5 measured 2026-12-01 (median of 3 and 2 runs, one thread).
+        ("bench_w4", 1.716),
+        ("bench_w5", 16.9),
         ("default", 0.3636),
         ("noise_sigma_family", 7.5186),
         ("poisson_rate_weight", 0.8701),
