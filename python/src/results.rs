@@ -57,6 +57,27 @@ impl Results {
     }
 }
 
+/// A stream of a run's rows that keeps their temporary directory while the reader reads, even
+/// if the results object is gone by then (the files are opened as the reader asks).
+struct Kept {
+    batches: lifsweep::read::Batches,
+    _keep: Option<Arc<tempfile::TempDir>>,
+}
+
+impl Iterator for Kept {
+    type Item = Result<RecordBatch, arrow_schema::ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.batches.next()
+    }
+}
+
+impl RecordBatchReader for Kept {
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        self.batches.schema()
+    }
+}
+
 /// The PyCapsule of the Arrow C stream interface.
 fn capsule(
     py: Python<'_>,
@@ -76,7 +97,17 @@ impl Results {
     ) -> PyResult<Bound<'py, PyCapsule>> {
         // The schema is the result file's; a requested one is a hint a producer may ignore.
         let _ = requested_schema;
-        capsule(py, Box::new(self.rows.batches()))
+        let keep = match &self.source {
+            Source::Owned(tmp, _) => Some(tmp.clone()),
+            _ => None,
+        };
+        capsule(
+            py,
+            Box::new(Kept {
+                batches: self.rows.batches(),
+                _keep: keep,
+            }),
+        )
     }
 
     #[getter]
