@@ -241,14 +241,43 @@ def run(spec: SpecLike, *, threads: int | None = None, progress: bool = True,
 
 
 def read(path: str | os.PathLike[str]) -> Results:
-    """Opens a result file, or a dataset directory (the rows of its finished parts, in job
-    order; ``complete`` says whether every chunk is there)."""
+    """Opens results written earlier.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A result file (``lifsweep run -o``) or a dataset directory (``--dataset``).
+
+    Returns
+    -------
+    Results
+        The rows in job order; for a dataset those of its finished parts (``complete`` says
+        whether every chunk is there).
+
+    Raises
+    ------
+    SpecError
+        Not a result file of this lifsweep, or not a dataset directory.
+    """
     return Results(_lifsweep.read(os.fspath(path)))
 
 
 def plan(spec: SpecLike = None, *, threads: int | None = None) -> Plan:
-    """Jobs, neuron-steps, estimated time, output size and peak memory of a sweep, as
-    ``lifsweep plan`` prints them (``str(plan)``), without simulating."""
+    """What a sweep would cost, without simulating it.
+
+    Parameters
+    ----------
+    spec : str, os.PathLike, dict or None
+        As for `run`.
+    threads : int, optional
+        The threads to estimate the wall time for (default: as `run` would use).
+
+    Returns
+    -------
+    Plan
+        Jobs, neuron-steps, estimated seconds, output and peak-memory bytes and warnings;
+        ``str(plan)`` is the text ``lifsweep plan`` prints.
+    """
     text, numbers = _lifsweep.plan(**_spec_args(spec), threads=threads)
     return Plan(text=text, **numbers)
 
@@ -256,16 +285,35 @@ def plan(spec: SpecLike = None, *, threads: int | None = None) -> Plan:
 def trace(spec: SpecLike = None, *, job: int | None = None, neuron: int = 0,
           to: Literal["polars", "pandas", "arrow"] = "polars",
           **pairs: Any) -> Any:
-    """One neuron's trajectory as a DataFrame: columns ``t_ms``, ``i_na``, ``v_mv`` (before the
-    step's update), ``events`` (presynaptic events of the step) and ``spike`` (a spike at
-    ``t``), one row per step from 0 to the duration, as ``lifsweep trace`` prints them.
+    """One neuron's trajectory, step by step, as ``lifsweep trace`` prints it.
 
-    Either the job described by keyword pairs, ``trace(model="sine", mu_na=0.8, amp_na=0.8,
-    period_ms=20, dt_ms=1, duration_ms=10)``, or job ``job`` (default 0) of ``spec``; the
-    neuron is exactly the one the sweep simulates.
+    Parameters
+    ----------
+    spec : str, os.PathLike, dict or None
+        A spec (as for `run`) whose job ``job`` is traced; None to describe one job by
+        keyword pairs instead, e.g. ``trace(model="sine", mu_na=0.8, amp_na=0.8,
+        period_ms=20, dt_ms=1, duration_ms=10)``.
+    job : int, optional
+        With ``spec``: the job id (default 0). The neuron is exactly the one the sweep
+        simulates (same seed).
+    neuron : int
+        Which neuron of the job's population.
+    to : {"polars", "pandas", "arrow"}
+        The frame returned.
+    **pairs
+        Spec keys and values of the one job (without ``spec``).
 
-    ``to`` chooses the frame: a ``polars.DataFrame`` (default), a ``pandas.DataFrame`` or a
-    ``pyarrow.Table``.
+    Returns
+    -------
+    polars.DataFrame, pandas.DataFrame or pyarrow.Table
+        Columns ``t_ms``, ``i_na`` (the input of the step), ``v_mv`` (V before the step's
+        update), ``events`` (presynaptic events of the step) and ``spike`` (a spike at
+        ``t``), one row per step from 0 to the duration.
+
+    Raises
+    ------
+    SpecError
+        A bad key or value, a job or neuron out of range (the CLI's messages).
     """
     if spec is not None and pairs:
         raise SpecError("give either a spec (with job=) or keyword pairs, not both")
