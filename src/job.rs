@@ -19,6 +19,8 @@ pub struct SimParams {
     pub integrator: Integrator,
     /// Whether the V statistics beyond the mean are taken (`std_v_mv`, V's first harmonic).
     pub v_stats: bool,
+    /// Whether the theory columns are computed (`false`: all null).
+    pub theory: bool,
     /// Histogram settings (0: no such histogram; see `engine::HistShape`).
     pub isi_bin_ms: f64,
     pub isi_max_ms: f64,
@@ -36,6 +38,7 @@ impl Default for SimParams {
             seed: 1,
             integrator: Integrator::Euler,
             v_stats: false,
+            theory: true,
             isi_bin_ms: 0.0,
             isi_max_ms: 100.0,
             psth_bin_ms: 0.0,

@@ -8,8 +8,11 @@ use crate::theory::{Locking, Theory, constant, diffusion, free_membrane, linear_
 /// quiet (adds nothing); the diffusion approximation where every part that is not quiet is a
 /// fluctuating input; a sine on white noise by its linear response; the part's own theory
 /// where exactly one is not quiet and has one; null otherwise. With `v_stats`, the free
-/// membrane's V statistics beside them.
+/// membrane's V statistics beside them. With `theory = false`, nothing.
 pub fn predict(job: &Job) -> Theory {
+    if !job.sim.theory {
+        return Theory::default();
+    }
     Theory {
         v: free_v(job),
         ..predict_rate(job)

@@ -127,6 +127,12 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
                 "",
                 "bins per period of cycle_hist (0: none)",
             )),
+            Key::Theory => cols.push(col(
+                "theory",
+                Fill::Bool(|j, _| j.sim.theory),
+                "",
+                "whether the theory columns were computed (false: every theory_* column null)",
+            )),
             Key::VStats => cols.push(col(
                 "v_stats",
                 Fill::Bool(|j, _| j.sim.v_stats),

@@ -81,6 +81,7 @@ pub enum Key {
     Seed,
     Integrator,
     VStats,
+    Theory,
     IsiBin,
     IsiMax,
     PsthBin,
@@ -89,7 +90,7 @@ pub enum Key {
 
 impl Key {
     /// The `[neuron]` and `[simulation]` keys, in the order of the output columns.
-    pub const SHARED: [Key; 17] = [
+    pub const SHARED: [Key; 18] = [
         Key::TauM,
         Key::EL,
         Key::R,
@@ -103,6 +104,7 @@ impl Key {
         Key::Neurons,
         Key::Seed,
         Key::VStats,
+        Key::Theory,
         Key::IsiBin,
         Key::IsiMax,
         Key::PsthBin,
@@ -125,6 +127,7 @@ impl Key {
             Key::Seed => "seed",
             Key::Integrator => "integrator",
             Key::VStats => "v_stats",
+            Key::Theory => "theory",
             Key::IsiBin => "isi_bin_ms",
             Key::IsiMax => "isi_max_ms",
             Key::PsthBin => "psth_bin_ms",
@@ -164,6 +167,7 @@ impl Key {
             Key::VStats => {
                 "true: also std_v_mv and V's first harmonic (a pass over V per counted step)"
             }
+            Key::Theory => "false: no theory columns (all null), for runs that want none",
             Key::IsiBin => "bin width of isi_hist, whole steps (0: no ISI histogram)",
             Key::IsiMax => "isi_hist covers intervals below this, a whole number of bins",
             Key::PsthBin => "bin width of psth, whole steps (0: no PSTH)",
@@ -192,7 +196,7 @@ impl Key {
         match self {
             Key::Neurons | Key::Seed | Key::CycleBins => ValueKind::Count,
             Key::Integrator => ValueKind::Name,
-            Key::VStats => ValueKind::Flag,
+            Key::VStats | Key::Theory => ValueKind::Flag,
             _ => ValueKind::Real,
         }
     }
@@ -204,7 +208,12 @@ impl Key {
             Key::TauM | Key::R | Key::Dt | Key::Duration | Key::IsiMax => Allowed::Positive,
             Key::TRef | Key::Warmup | Key::IsiBin | Key::PsthBin => Allowed::NonNegative,
             Key::EL | Key::VTh | Key::VReset => Allowed::Finite,
-            Key::Neurons | Key::Seed | Key::CycleBins | Key::Integrator | Key::VStats => {
+            Key::Neurons
+            | Key::Seed
+            | Key::CycleBins
+            | Key::Integrator
+            | Key::VStats
+            | Key::Theory => {
                 return None;
             }
         })
@@ -226,7 +235,7 @@ impl Key {
             Key::Seed => SEED_ALLOWED,
             Key::CycleBins => "a whole number from 0 to 10000",
             Key::Integrator => "\"euler\" or \"exact\"",
-            Key::VStats => "true or false",
+            Key::VStats | Key::Theory => "true or false",
             _ => self.allowed().expect("a real key").text(),
         }
     }
@@ -264,6 +273,7 @@ impl Key {
             Key::Seed => Some(KeyValue::Count(job.sim.seed)),
             Key::Integrator => Some(KeyValue::Integrator(job.sim.integrator)),
             Key::VStats => Some(KeyValue::Flag(job.sim.v_stats)),
+            Key::Theory => Some(KeyValue::Flag(job.sim.theory)),
             Key::IsiBin => real(job.sim.isi_bin_ms),
             Key::IsiMax => real(job.sim.isi_max_ms),
             Key::PsthBin => real(job.sim.psth_bin_ms),
@@ -299,6 +309,12 @@ impl Key {
                     unreachable!("the spec gives v_stats as true or false")
                 };
                 job.sim.v_stats = on;
+            }
+            Key::Theory => {
+                let KeyValue::Flag(on) = value else {
+                    unreachable!("the spec gives theory as true or false")
+                };
+                job.sim.theory = on;
             }
             Key::Neurons | Key::Seed | Key::CycleBins => {
                 let KeyValue::Count(n) = value else {

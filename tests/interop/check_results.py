@@ -106,11 +106,15 @@ def check(path):
     rate = df["spikes"] / (df["neurons"] * window_s)
     assert ((rate - df["firing_rate_hz"]).abs() <= 1e-9 * (1 + rate)).all()
     assert df[["firing_rate_hz", "mean_v_mv"]].notna().all().all()
-    # Theory: no rate theory for a sine part (yet); exact (equal to the simulation) for constant
-    # input; the reliability flag is null exactly where there is no theory.
+    # Theory (where `theory` is on): no rate theory for a sine part alone; exact (equal to the
+    # simulation) for constant input; the reliability flag is null exactly where there is no
+    # theory. With theory = false every theory column is null.
+    theory_cols = [c for c in df.columns if c.startswith("theory_")]
+    assert df.loc[~df["theory"], theory_cols].isna().all().all()
     has_sine = df["model"].astype(str).str.split("+").apply(lambda parts: "sine" in parts)
     on_noise = (df["model"] == "sine+noise") & (df["amp_na"] != 0) & (df["sigma_na"] > 0)
-    sine = has_sine & ~on_noise & (df["amp_na"] != 0)
+    on_noise &= df["theory"]
+    sine = (has_sine & ~on_noise & (df["amp_na"] != 0)) | ~df["theory"]
     for c in ["theory_rate_modulation_hz", "theory_spike_phase_deg"]:
         assert (df[c].notna() == on_noise).all(), c
     assert df.loc[sine, ["theory_rate_hz", "theory_cv", "theory_reliable"]].isna().all().all()
@@ -143,7 +147,7 @@ def check(path):
     assert (df["mean_isi_ms"].isna() == (df["isis"] == 0)).all()
     lengths = df.loc[asked["cycle_hist"], "cycle_hist"].apply(len)
     assert (lengths == df.loc[asked["cycle_hist"], "cycle_bins"]).all()
-    const = df[df["model"] == "constant"]
+    const = df[(df["model"] == "constant") & df["theory"]]
     assert ((const["theory_rate_hz"] - const["firing_rate_hz"]).abs()
             <= 1e-12 * const["firing_rate_hz"]).all()
 

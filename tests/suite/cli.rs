@@ -82,6 +82,7 @@ fn default_run_writes_parquet_with_the_design_columns() {
         "seed",
         "master_seed",
         "v_stats",
+        "theory",
         "isi_bin_ms",
         "isi_max_ms",
         "psth_bin_ms",

@@ -317,3 +317,49 @@ fn a_sine_of_amplitude_zero_has_the_theory_of_what_is_under_it() {
         assert!(ta.rate_hz.is_some() && ta.locking.is_none());
     }
 }
+
+/// `theory = false` leaves every theory column null and changes no simulated number; the key
+/// is sweepable like any other.
+#[test]
+fn theory_false_computes_none_and_changes_nothing_else() {
+    let spec = |theory: &str| {
+        format!(
+            "[simulation]\nduration_ms = 300.0\nneurons = 40\nv_stats = true\n{theory}\
+             [[sweep]]\nmodel = \"noise\"\nmu_na = [1.2, 1.8]\nsigma_na = 0.5\n\
+             [[sweep]]\nmodel = \"constant\"\nmu_na = 2.0\nneurons = 1\n\
+             [[sweep]]\nmodel = \"sine+noise\"\nmu_na = 1.3\namp_na = 0.2\nperiod_ms = 20\n\
+             sigma_na = 0.5\n"
+        )
+    };
+    let with = run_with_theory(&spec(""), 2);
+    let without = run_with_theory(&spec("theory = false\n"), 2);
+    assert_eq!(with.len(), without.len());
+    for ((j, w), (k, wo)) in with.iter().zip(&without) {
+        assert!(j.sim.theory && !k.sim.theory);
+        assert_eq!(
+            super::common::bits(&w.stats),
+            super::common::bits(&wo.stats),
+            "job {}",
+            j.id
+        );
+        assert_eq!(
+            wo.theory,
+            lifsweep::theory::Theory::default(),
+            "job {}",
+            j.id
+        );
+        assert!(
+            w.theory.rate_hz.is_some() && w.theory.v.is_some(),
+            "job {}",
+            j.id
+        );
+    }
+    // Swept: a block with both.
+    let both = run_with_theory(
+        "[[sweep]]\nmodel = \"noise\"\nmu_na = 1.5\nsigma_na = 0.5\nduration_ms = 100.0\n\
+         neurons = 5\ntheory = [true, false]\n",
+        1,
+    );
+    assert!(both[0].1.theory.rate_hz.is_some());
+    assert_eq!(both[1].1.theory, lifsweep::theory::Theory::default());
+}
