@@ -59,6 +59,11 @@ fn measured() -> Vec<(String, f64)> {
         let text = std::fs::read_to_string(sweeps.join(format!("{name}.toml"))).unwrap();
         out.push((text, secs));
     }
+    // W5 without its theory columns (2026-12-01, median of 3 runs, one thread).
+    let w5 = std::fs::read_to_string(sweeps.join("bench_w5.toml")).unwrap();
+    let off = w5.replace("neurons = 1\n", "neurons = 1\ntheory = false\n");
+    assert_ne!(off, w5);
+    out.push((off, 0.502));
     out
 }
 
