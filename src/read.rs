@@ -11,7 +11,6 @@ use anyhow::Context;
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use crate::dataset::{self, Dataset, DatasetError};
 use crate::output::{metadata, schema};
@@ -105,8 +104,9 @@ fn file_rows(path: &Path) -> anyhow::Result<(u64, Vec<(String, String)>)> {
             crate::VERSION
         ))
     };
-    let reader = SerializedFileReader::new(file).map_err(|_| not_ours())?;
-    let meta = reader.metadata().file_metadata();
+    // One read of the footer: the key-value metadata, the row count and the Arrow schema.
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|_| not_ours())?;
+    let meta = builder.metadata().file_metadata();
     let pairs: Vec<(String, String)> = meta
         .key_value_metadata()
         .map(|kv| {
@@ -116,7 +116,6 @@ fn file_rows(path: &Path) -> anyhow::Result<(u64, Vec<(String, String)>)> {
                 .collect()
         })
         .unwrap_or_default();
-    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
     if builder.schema().fields() != schema().fields() {
         return Err(DatasetError(format!("{}: its columns differ", not_ours())).into());
     }

@@ -61,13 +61,6 @@ pub(crate) fn threads(asked: Option<u64>) -> PyResult<(usize, Option<String>)> {
     lifsweep::cli::resolve_threads(text.as_deref()).map_err(|e| py_err(e.into()))
 }
 
-/// Validates spec text or a spec file; returns its warnings.
-#[pyfunction]
-#[pyo3(signature = (text=None, path=None))]
-fn check_spec(text: Option<&str>, path: Option<&str>) -> PyResult<Vec<String>> {
-    Ok(load_spec(text, path)?.warnings)
-}
-
 /// The plan of a spec: (the text `lifsweep plan` prints, its numbers as a dict).
 #[pyfunction]
 #[pyo3(signature = (text=None, path=None, threads=None))]
@@ -115,7 +108,6 @@ fn _lifsweep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SpecError", m.py().get_type::<SpecError>())?;
     m.add("RunError", m.py().get_type::<RunError>())?;
     m.add("__version__", lifsweep::VERSION)?;
-    m.add_function(wrap_pyfunction!(check_spec, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(columns, m)?)?;
     m.add_function(wrap_pyfunction!(running::start_run, m)?)?;

@@ -22,37 +22,22 @@ use lifsweep::output::AtomicOutput;
 
 use crate::{load_spec, py_err};
 
-/// Where a results table's rows are.
-pub enum Source {
-    /// A run's file in a temporary directory that lives as long as the results.
-    Owned(Arc<tempfile::TempDir>, PathBuf),
-    /// A result file of the user's.
-    File(PathBuf),
-    /// A dataset directory: its sound parts, in chunk order.
-    Dataset(PathBuf),
-}
-
-impl Source {
-    pub fn owned_file(tmp: Arc<tempfile::TempDir>, path: PathBuf) -> PyResult<Source> {
-        Ok(Source::Owned(tmp, path))
-    }
-}
-
 /// A sweep's result table (see the module docs).
 #[pyclass(module = "lifsweep._lifsweep", frozen)]
 pub struct Results {
-    source: Source,
+    /// Where the rows are: a result file or a dataset's parts.
     rows: lifsweep::read::Results,
+    /// For a run's own file: its temporary directory, which lives as long as the results (and
+    /// any stream taken from them).
+    tmp: Option<Arc<tempfile::TempDir>>,
 }
 
 impl Results {
-    pub fn open(source: Source) -> anyhow::Result<Results> {
-        let path = match &source {
-            Source::Owned(_, p) | Source::File(p) | Source::Dataset(p) => p.clone(),
-        };
+    /// The results in the file or dataset directory `path`; `tmp` holds a run's own file.
+    pub fn open(path: &Path, tmp: Option<Arc<tempfile::TempDir>>) -> anyhow::Result<Results> {
         Ok(Results {
-            source,
-            rows: lifsweep::read::Results::open(&path)?,
+            rows: lifsweep::read::Results::open(path)?,
+            tmp,
         })
     }
 }
@@ -97,15 +82,11 @@ impl Results {
     ) -> PyResult<Bound<'py, PyCapsule>> {
         // The schema is the result file's; a requested one is a hint a producer may ignore.
         let _ = requested_schema;
-        let keep = match &self.source {
-            Source::Owned(tmp, _) => Some(tmp.clone()),
-            _ => None,
-        };
         capsule(
             py,
             Box::new(Kept {
                 batches: self.rows.batches(),
-                _keep: keep,
+                _keep: self.tmp.clone(),
             }),
         )
     }
@@ -141,9 +122,10 @@ impl Results {
     /// temporary file).
     #[getter]
     fn path(&self) -> Option<PathBuf> {
-        match &self.source {
-            Source::Owned(..) => None,
-            Source::File(p) | Source::Dataset(p) => Some(p.clone()),
+        match (&self.tmp, &self.rows.dataset) {
+            (Some(_), _) => None,
+            (None, Some(dir)) => Some(dir.clone()),
+            (None, None) => self.rows.files.first().cloned(),
         }
     }
 
@@ -152,18 +134,11 @@ impl Results {
     /// replaces an existing file unless `force`; the file appears complete or not at all.
     #[pyo3(signature = (path, force=false))]
     fn write_parquet(&self, py: Python<'_>, path: PathBuf, force: bool) -> PyResult<()> {
-        let from = match &self.source {
-            Source::Owned(_, p) | Source::File(p) => Some(p.clone()),
-            Source::Dataset(_) => None,
-        };
-        let dir = self.path();
+        let rows = &self.rows;
         py.detach(move || -> anyhow::Result<()> {
-            match from {
-                Some(from) => copy_file(&from, &path, force),
-                None => {
-                    let dir = dir.expect("a dataset's directory");
-                    dataset::merge(&dir, &path, force).map(|_| ())
-                }
+            match &rows.dataset {
+                Some(dir) => dataset::merge(dir, &path, force).map(|_| ()),
+                None => copy_file(&rows.files[0], &path, force),
             }
         })
         .map_err(py_err)
@@ -172,27 +147,18 @@ impl Results {
 
 /// Copies `from` to `to` through an all-or-nothing output file.
 fn copy_file(from: &Path, to: &Path, force: bool) -> anyhow::Result<()> {
-    let (output, mut file) = AtomicOutput::create(to, force)?;
     let mut src = File::open(from).with_context(|| format!("opening {}", from.display()))?;
-    std::io::copy(&mut src, &mut file).with_context(|| format!("writing {}", to.display()))?;
-    file.sync_all()?;
-    drop(file);
-    output.commit()?;
-    Ok(())
+    AtomicOutput::write_with(to, force, |file| {
+        std::io::copy(&mut src, file).with_context(|| format!("writing {}", to.display()))?;
+        Ok(())
+    })
 }
 
 /// Opens a result file or a dataset directory.
 #[pyfunction]
 pub fn read(py: Python<'_>, path: PathBuf) -> PyResult<Results> {
-    py.detach(move || {
-        let source = if path.is_dir() {
-            Source::Dataset(path)
-        } else {
-            Source::File(path)
-        };
-        Results::open(source)
-    })
-    .map_err(py_err)
+    py.detach(move || Results::open(&path, None))
+        .map_err(py_err)
 }
 
 /// A table held in memory (a trace).

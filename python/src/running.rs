@@ -16,7 +16,7 @@ use lifsweep::output::ProgressMode;
 use lifsweep::run::{RunOptions, run};
 use lifsweep::stop::Stop;
 
-use crate::results::{Results, Source};
+use crate::results::Results;
 use crate::{load_spec, py_err};
 
 /// What a finished run leaves.
@@ -197,10 +197,8 @@ impl RunHandle {
             .detach(move || thread.join())
             .map_err(|_| crate::RunError::new_err("the run panicked (a bug: please report it)"))?;
         match ran.map_err(py_err)? {
-            Outcome::File(tmp, path) => {
-                Results::open(Source::owned_file(tmp, path)?).map_err(py_err)
-            }
-            Outcome::Dataset(dir) => Results::open(Source::Dataset(dir)).map_err(py_err),
+            Outcome::File(tmp, path) => Results::open(&path, Some(tmp)).map_err(py_err),
+            Outcome::Dataset(dir) => Results::open(&dir, None).map_err(py_err),
         }
     }
 }

@@ -205,6 +205,21 @@ impl AtomicOutput {
         ))
     }
 
+    /// Writes `path` all at once through a temporary file: `write` fills it, it is made
+    /// durable, then moved into place ([`AtomicOutput::create`]'s rules; nothing is left of it
+    /// on failure).
+    pub fn write_with(
+        path: &Path,
+        force: bool,
+        write: impl FnOnce(&mut File) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let (output, mut file) = AtomicOutput::create(path, force)?;
+        write(&mut file)?;
+        file.sync_all()?;
+        drop(file);
+        output.commit()
+    }
+
     /// Moves the finished file into place. If the output appeared meanwhile (without
     /// `--force`), it is left alone and the result is kept beside it under a new name
     /// ([`OutputAppeared`] says which).

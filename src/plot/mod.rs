@@ -172,12 +172,10 @@ pub fn plot(opts: &PlotOptions) -> anyhow::Result<(usize, usize)> {
         820,
     ));
     let bytes = draw::render(&figure.panels, &figure.axes, size, format)?;
-    let (output, mut file) = AtomicOutput::create(&opts.out, opts.force)?;
-    use std::io::Write;
-    file.write_all(&bytes)?;
-    file.sync_all()?;
-    drop(file);
-    output.commit()?;
+    AtomicOutput::write_with(&opts.out, opts.force, |file| {
+        use std::io::Write;
+        Ok(file.write_all(&bytes)?)
+    })?;
     Ok((figure.panels.len(), figure.rows))
 }
 
