@@ -12,22 +12,18 @@ new=$(realpath target/release/lifsweep)
 runs=${2:-11}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-declare -A times
+source benches/lib.sh
 for _ in $(seq "$runs"); do
     for w in 1 2 3 4; do
         for which in old new; do
             bin=$([ $which = old ] && echo "$old" || echo "$new")
-            start=$EPOCHREALTIME
-            "$bin" run "sweeps/bench_w$w.toml" --threads 1 --quiet --force -o "$out/w.parquet" >/dev/null
-            end=$EPOCHREALTIME
-            times[$w$which]="${times[$w$which]:-} $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"
+            timed "$w$which" "$bin" run "sweeps/bench_w$w.toml" --threads 1 --quiet --force -o "$out/w.parquet"
         done
     done
 done
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 grep -m1 'model name' /proc/cpuinfo
 for w in 1 2 3 4; do
     # shellcheck disable=SC2086 # the lists are meant to split
     o=$(median ${times[${w}old]}) n=$(median ${times[${w}new]})
-    echo "W$w: old $o s, new $n s, new/old $(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.3f", a / b }')"
+    echo "W$w: old $o s, new $n s, new/old $(ratio "$n" "$o")"
 done

@@ -17,33 +17,27 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 sed 's/sigma_na = { start = 0.1, stop = 2.0, num = 1000 }/sigma_na = { start = 0.1, stop = 2.0, num = 100 }/' \
     sweeps/bench_w5.toml > "$out/w5-tenth.toml"
-declare -A times
-timed() { # NAME COMMAND...
-    local name=$1 start end
-    shift
+source benches/lib.sh
+fresh() { # NAME COMMAND...: timed, from no output
     rm -rf "$out/ds" "$out/w.parquet"
-    start=$EPOCHREALTIME
-    "$@" >/dev/null
-    end=$EPOCHREALTIME
-    times[$name]="${times[$name]:-} $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"
+    timed "$@"
 }
 for _ in $(seq "$runs"); do
     for w in 1 5/10; do
         t=$([ $w = 1 ] && echo 1 || echo 2)
         k=$([ $w = 1 ] && echo 10 || echo 10000)
         spec=$([ $w = 1 ] && echo sweeps/bench_w1.toml || echo "$out/w5-tenth.toml")
-        timed "W$w old file" "$old" run "$spec" --threads $t --quiet -o "$out/w.parquet"
-        timed "W$w file" "$new" run "$spec" --threads $t --quiet -o "$out/w.parquet"
-        timed "W$w dataset" "$new" run "$spec" --threads $t --quiet --dataset "$out/ds"
-        timed "W$w dataset k=$k" "$new" run "$spec" --threads $t --quiet --dataset "$out/ds" \
+        fresh "W$w old file" "$old" run "$spec" --threads $t --quiet -o "$out/w.parquet"
+        fresh "W$w file" "$new" run "$spec" --threads $t --quiet -o "$out/w.parquet"
+        fresh "W$w dataset" "$new" run "$spec" --threads $t --quiet --dataset "$out/ds"
+        fresh "W$w dataset k=$k" "$new" run "$spec" --threads $t --quiet --dataset "$out/ds" \
             --chunk-jobs $k
     done
     for w in 2 3; do
-        timed "W$w old file" "$old" run sweeps/bench_w$w.toml --threads 1 --quiet -o "$out/w.parquet"
-        timed "W$w file" "$new" run sweeps/bench_w$w.toml --threads 1 --quiet -o "$out/w.parquet"
+        fresh "W$w old file" "$old" run sweeps/bench_w$w.toml --threads 1 --quiet -o "$out/w.parquet"
+        fresh "W$w file" "$new" run sweeps/bench_w$w.toml --threads 1 --quiet -o "$out/w.parquet"
     done
 done
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 for name in "W1 old file" "W1 file" "W1 dataset" "W1 dataset k=10" \
     "W5/10 old file" "W5/10 file" "W5/10 dataset" "W5/10 dataset k=10000" \
     "W2 old file" "W2 file" "W3 old file" "W3 file"; do

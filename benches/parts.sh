@@ -15,19 +15,14 @@ sed 's/^model = "noise"/model = "ou"\nou_tau_ms = 2.0/; s/^sigma_na =/ou_sigma_n
     sweeps/bench_w1.toml > "$out/ou.toml"
 sed 's/^model = "poisson"/model = "poisson+poisson_i"\nrate_i_hz = 1000.0\nw_i_na = -0.1\ntau_i_ms = 5.0/' \
     sweeps/bench_w2.toml > "$out/ei.toml"
-declare -A times
+source benches/lib.sh
 for _ in $(seq "$runs"); do
     for w in noise:sweeps/bench_w1.toml ou:"$out/ou.toml" poisson:sweeps/bench_w2.toml ei:"$out/ei.toml"; do
-        name=${w%%:*} spec=${w#*:}
-        start=$EPOCHREALTIME
-        "$bin" run "$spec" --threads 1 --quiet --force -o "$out/w.parquet" >/dev/null
-        end=$EPOCHREALTIME
-        times[$name]="${times[$name]:-} $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"
+        timed "${w%%:*}" "$bin" run "${w#*:}" --threads 1 --quiet --force -o "$out/w.parquet"
     done
 done
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 grep -m1 'model name' /proc/cpuinfo
 # shellcheck disable=SC2086 # the lists are meant to split
 noise=$(median ${times[noise]}) ou=$(median ${times[ou]}) poisson=$(median ${times[poisson]}) ei=$(median ${times[ei]})
-echo "noise $noise s, ou $ou s: ou/noise $(awk -v a="$ou" -v b="$noise" 'BEGIN { printf "%.3f", a / b }')"
-echo "poisson $poisson s, poisson+poisson_i $ei s: ei/poisson $(awk -v a="$ei" -v b="$poisson" 'BEGIN { printf "%.3f", a / b }')"
+echo "noise $noise s, ou $ou s: ou/noise $(ratio "$ou" "$noise")"
+echo "poisson $poisson s, poisson+poisson_i $ei s: ei/poisson $(ratio "$ei" "$poisson")"

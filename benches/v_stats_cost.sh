@@ -13,22 +13,18 @@ trap 'rm -rf "$out"' EXIT
 for w in 1 2 3; do
     sed 's/^\[simulation\]$/[simulation]\nv_stats = true/' "sweeps/bench_w$w.toml" >"$out/w${w}v.toml"
 done
-declare -A times
+source benches/lib.sh
 for _ in $(seq "$runs"); do
     for w in 1 2 3; do
         for which in off on; do
             spec=$([ $which = off ] && echo "sweeps/bench_w$w.toml" || echo "$out/w${w}v.toml")
-            start=$EPOCHREALTIME
-            "$bin" run "$spec" --threads 1 --quiet --force -o "$out/w.parquet" >/dev/null
-            end=$EPOCHREALTIME
-            times[$w$which]="${times[$w$which]:-} $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"
+            timed "$w$which" "$bin" run "$spec" --threads 1 --quiet --force -o "$out/w.parquet"
         done
     done
 done
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 grep -m1 'model name' /proc/cpuinfo
 for w in 1 2 3; do
     # shellcheck disable=SC2086 # the lists are meant to split
     a=$(median ${times[${w}off]}) b=$(median ${times[${w}on]})
-    echo "W$w: v_stats off $a s, on $b s, on/off $(awk -v a="$b" -v b="$a" 'BEGIN { printf "%.3f", a / b }')"
+    echo "W$w: v_stats off $a s, on $b s, on/off $(ratio "$b" "$a")"
 done

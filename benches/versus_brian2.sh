@@ -15,23 +15,20 @@ bin=$(realpath target/release/lifsweep)
 script=$(realpath benches/brian2_baseline.py)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-declare -A brian ours
+source benches/lib.sh
+declare -A brian
 steps=([1]=9.3e8 [2]=1.26e9 [3]=1.0e8)
 for _ in $(seq "$runs"); do
     for w in 1 2 3; do
         line=$(cd "$out" && "$python" "$script" "W$w" 1 | tail -1)
         brian[$w]="${brian[$w]:-} $(sed -n 's/.*run \([0-9.]*\) s.*/\1/p' <<<"$line")"
-        start=$EPOCHREALTIME
-        "$bin" run "sweeps/bench_w$w.toml" --threads 1 --quiet --force -o "$out/w.parquet" >/dev/null
-        end=$EPOCHREALTIME
-        ours[$w]="${ours[$w]:-} $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"
+        timed "$w" "$bin" run "sweeps/bench_w$w.toml" --threads 1 --quiet --force -o "$out/w.parquet"
     done
 done
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 grep -m1 'model name' /proc/cpuinfo
 for w in 1 2 3; do
     # shellcheck disable=SC2086 # the lists are meant to split
-    b=$(median ${brian[$w]}) l=$(median ${ours[$w]})
+    b=$(median ${brian[$w]}) l=$(median ${times[$w]})
     awk -v w="$w" -v b="$b" -v l="$l" -v n="${steps[$w]}" 'BEGIN {
         printf "W%s one thread: Brian2 %.3f s (%.3g neuron-steps/s), lifsweep %.3f s (%.3g): %.1fx\n",
             w, b, n / b, l, n / l, b / l }'

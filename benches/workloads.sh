@@ -12,6 +12,7 @@ cargo build --release --quiet
 runs=${1:-5}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+source benches/lib.sh
 declare -A rates process
 steps=([1]=9.3e8 [2]=1.26e9 [3]=1.0e8)
 for _ in $(seq "$runs"); do
@@ -28,7 +29,6 @@ for _ in $(seq "$runs"); do
     done
   done
 done
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 for w in 1 2 3; do
   for t in 1 2; do
     # shellcheck disable=SC2086 # the lists are meant to split
