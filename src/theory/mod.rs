@@ -17,6 +17,7 @@
 //!
 //! The theory files take numbers, not jobs: the parts' hooks map their parameters onto them.
 
+pub mod chebyshev;
 pub mod constant;
 pub mod diffusion;
 pub mod free_membrane;

@@ -3,6 +3,8 @@
 
 use std::f64::consts::PI;
 
+use super::chebyshev::Piecewise;
+
 /// The scaled complementary error function `erfcx(x) = exp(x^2) erfc(x)`, to a few 1e-15
 /// relative accuracy, without overflow for x >= 0 (infinite for x < -26.6, where `exp(x^2)`
 /// overflows).
@@ -49,57 +51,28 @@ fn erfcx_direct(x: f64) -> f64 {
     1.0 / (PI.sqrt() * f)
 }
 
-/// `erfcx` on [0, 50) as Chebyshev interpolants of degree [`ErfcxTable::DEGREE`] in
-/// `t = 4 / (4 + x)` (the variable of S. G. Johnson's Faddeeva package, in which erfcx is smooth
-/// right out to large x), on [`ErfcxTable::PIECES`] equal pieces of t's range; each built from
-/// [`erfcx_direct`] at the piece's Chebyshev nodes and evaluated by Clenshaw's recurrence.
-struct ErfcxTable {
-    coefficients: Vec<[f64; ErfcxTable::DEGREE + 1]>,
-}
+/// `erfcx` on [0, 50) as Chebyshev interpolants of degree 6 in `t = 4 / (4 + x)` (the variable
+/// of S. G. Johnson's Faddeeva package, in which erfcx is smooth right out to large x), on
+/// [`ErfcxTable::PIECES`] equal pieces of t's range, built from [`erfcx_direct`].
+struct ErfcxTable(Piecewise<7>);
 
 static ERFCX_TABLE: std::sync::LazyLock<ErfcxTable> = std::sync::LazyLock::new(ErfcxTable::new);
 
 impl ErfcxTable {
     const X_MAX: f64 = 50.0;
     const PIECES: usize = 256;
-    const DEGREE: usize = 6;
     /// The smallest `t`, at `X_MAX`.
     const T_MIN: f64 = 4.0 / (4.0 + Self::X_MAX);
 
     fn new() -> ErfcxTable {
-        const N: usize = ErfcxTable::DEGREE + 1;
-        let width = (1.0 - Self::T_MIN) / Self::PIECES as f64;
-        let angle = |j: usize, k: usize| PI * j as f64 * (k as f64 + 0.5) / N as f64;
-        let coefficients = (0..Self::PIECES)
-            .map(|piece| {
-                let mid = Self::T_MIN + (piece as f64 + 0.5) * width;
-                let values: [f64; N] = std::array::from_fn(|k| {
-                    let t = mid + 0.5 * width * angle(1, k).cos();
-                    // x = 4/t - 4 as 4 (1 - t) / t: no cancellation near t = 1 (x = 0).
-                    erfcx_direct(4.0 * (1.0 - t) / t)
-                });
-                std::array::from_fn(|j| {
-                    let sum: f64 = (0..N).map(|k| values[k] * angle(j, k).cos()).sum();
-                    sum * 2.0 / N as f64
-                })
-            })
-            .collect();
-        ErfcxTable { coefficients }
+        // x = 4/t - 4 as 4 (1 - t) / t: no cancellation near t = 1 (x = 0).
+        ErfcxTable(Piecewise::new(Self::T_MIN, 1.0, Self::PIECES, |t| {
+            erfcx_direct(4.0 * (1.0 - t) / t)
+        }))
     }
 
     fn at(&self, x: f64) -> f64 {
-        let t = 4.0 / (4.0 + x);
-        let position = (t - Self::T_MIN) * (Self::PIECES as f64 / (1.0 - Self::T_MIN));
-        let piece = (position as usize).min(Self::PIECES - 1);
-        // The piece's own variable, in [-1, 1].
-        let u = 2.0 * (position - piece as f64) - 1.0;
-        let c = &self.coefficients[piece];
-        // Clenshaw: sum' c_j T_j(u), the first coefficient halved.
-        let (mut b1, mut b2) = (0.0, 0.0);
-        for &cj in c[1..].iter().rev() {
-            (b1, b2) = (2.0 * u * b1 - b2 + cj, b1);
-        }
-        u * b1 - b2 + 0.5 * c[0]
+        self.0.at(4.0 / (4.0 + x))
     }
 }
 
