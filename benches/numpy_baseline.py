@@ -76,7 +76,7 @@ def main(names):
         start = time.perf_counter()
         spikes = simulate(mu, draw, steps)
         seconds = time.perf_counter() - start
-        print(f"{name}: {mu.size} neurons x {steps} steps in {seconds:.1f} s: "
+        print(f"{name}: {mu.size} neurons x {steps} steps in {seconds:.3f} s: "
               f"{mu.size * steps / seconds:.2e} neuron-steps/s ({spikes.sum()} spikes)")
 
 

@@ -23,6 +23,7 @@ pub mod diffusion;
 pub mod free_membrane;
 pub mod linear_response;
 pub mod shot_noise;
+pub mod siegert_tables;
 pub mod special;
 pub mod white_noise;
 
