@@ -37,7 +37,7 @@ pub fn trace(job: &Job, neuron: u64) -> Trace {
         t_decimals: decimals_of(job.sim.dt_ms),
     };
     let mut batch = Batch::new(Shape::of(job));
-    batch.push(job, neuron, 1);
+    batch.push(job, job.seed(), neuron, 1);
     let mut spike_now = false;
     for n in 0..=n_steps {
         out.v_mv.push(batch.v_mv()[0]);

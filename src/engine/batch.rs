@@ -119,15 +119,16 @@ impl Batch {
         Shape::of(job) == self.shape
     }
 
-    /// Appends neurons `first_neuron..first_neuron + count` of `job` as new lanes.
-    pub fn push(&mut self, job: &Job, first_neuron: u64, count: usize) {
+    /// Appends neurons `first_neuron..first_neuron + count` of `job`, whose seed is `seed`
+    /// (`job.seed()`, which the engine computes once per job), as new lanes.
+    pub fn push(&mut self, job: &Job, seed: u64, first_neuron: u64, count: usize) {
         assert!(self.fits(job), "job {} does not fit this batch", job.id);
         assert!(first_neuron + count as u64 <= job.sim.neurons);
         self.membrane
             .push(&job.neuron, job.sim.dt_ms, job.sim.integrator, count);
         self.input
             .get()
-            .push(&job.view(), &|| job.seed(), first_neuron, count);
+            .push(&job.view(), &|| seed, first_neuron, count);
         let clock = crate::input::Clock::of(job.model, &job.input, job.sim.dt_ms);
         let v_stats = job.sim.v_stats.then_some(job.neuron.e_l_mv);
         self.stats.push(

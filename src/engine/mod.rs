@@ -24,11 +24,14 @@ pub use vstats::Harmonic;
 
 use crate::theory::Theory;
 
-/// What the engine hands out per job: the simulated statistics and the analytic prediction.
+/// What the engine hands out per job: the simulated statistics, the analytic prediction and
+/// the job's derived seed (`Job::seed`, for its column: computed here, on the worker threads,
+/// not again by the writer).
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobResult {
     pub stats: JobStats,
     pub theory: Theory,
+    pub seed: u64,
 }
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -183,10 +186,12 @@ pub fn run_ids<E>(
             return Ok(());
         }
 
+        // Each job's seed once, on the worker threads: for its streams and its column.
+        let seeds: Vec<u64> = jobs.par_iter().map(Job::seed).collect();
         let results: Option<Vec<Vec<SegmentStats>>> = plans
             .par_iter()
             .with_max_len(1)
-            .map(|plan| run_plan(plan, &jobs, counters, cancelled))
+            .map(|plan| run_plan(plan, &jobs, &seeds, counters, cancelled))
             .collect();
         let Some(results) = results else {
             return Ok(());
@@ -203,10 +208,19 @@ pub fn run_ids<E>(
             let acc = accs.pop().expect("its sums");
             carried = Some((job, first, acc));
         }
-        let theories: Vec<Theory> = jobs.par_iter().map(predict).collect();
-        for ((job, acc), theory) in jobs.iter().zip(&accs).zip(theories) {
-            let stats = acc.finish(job);
-            emit(job, JobResult { stats, theory })?;
+        // Each job's statistics and theory on the worker threads; emitted in job order.
+        let results: Vec<JobResult> = jobs
+            .par_iter()
+            .zip(&accs)
+            .zip(&seeds)
+            .map(|((job, acc), &seed)| JobResult {
+                stats: acc.finish(job),
+                theory: predict(job),
+                seed,
+            })
+            .collect();
+        for (job, result) in jobs.iter().zip(results) {
+            emit(job, result)?;
             counters.jobs.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -216,13 +230,14 @@ pub fn run_ids<E>(
 fn run_plan(
     plan: &[Segment],
     jobs: &[Job],
+    seeds: &[u64],
     counters: &Counters,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<SegmentStats>> {
     let first_job = &jobs[plan[0].job];
     let mut batch = Batch::new(Shape::of(first_job));
     for seg in plan {
-        batch.push(&jobs[seg.job], seg.first, seg.count);
+        batch.push(&jobs[seg.job], seeds[seg.job], seg.first, seg.count);
     }
     if !batch.run_until(&counters.neuron_steps, cancelled) {
         return None;

@@ -153,7 +153,15 @@ mod tests {
             v: None,
             locking: None,
         };
-        (job, JobResult { stats, theory })
+        let seed = job.seed();
+        (
+            job,
+            JobResult {
+                stats,
+                theory,
+                seed,
+            },
+        )
     }
 
     /// A sink that takes `room` bytes, then fails like a full disk.

@@ -142,7 +142,7 @@ pub static COLUMNS: LazyLock<Vec<Column>> = LazyLock::new(|| {
             Key::Seed => {
                 cols.push(col(
                     "seed",
-                    Fill::U64(|j, _| j.seed()),
+                    Fill::U64(|_, r| r.seed),
                     "",
                     "the job's own derived seed",
                 ));

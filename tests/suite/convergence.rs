@@ -62,7 +62,7 @@ fn trajectory(mu: f64, dt: f64, steps: u64, integrator: Integrator) -> Vec<f64> 
     job.sim.neurons = 1;
     job.sim.integrator = integrator;
     let mut batch = Batch::new(Shape::of(&job));
-    batch.push(&job, 0, 1);
+    batch.push(&job, job.seed(), 0, 1);
     let mut v = vec![batch.v_mv()[0]];
     for n in 0..steps {
         batch.step(n);

@@ -106,7 +106,7 @@ fn batching_a_population_does_not_change_it() {
                 mu_na = 1.4\nsigma_na = 0.6\n";
     let (job, engine_stats) = run_spec(text, 2).pop().unwrap();
     let mut batch = Batch::new(Shape::of(&job));
-    batch.push(&job, 0, 1000);
+    batch.push(&job, job.seed(), 0, 1000);
     batch.run();
     let mut acc = JobAccumulator::default();
     acc.add(&batch.segment(0..1000));
@@ -128,10 +128,10 @@ fn stepping_by_hand_records_what_run_records() {
         acc.finish(&job)
     };
     let mut whole = Batch::new(Shape::of(&job));
-    whole.push(&job, 0, lanes);
+    whole.push(&job, job.seed(), 0, lanes);
     whole.run();
     let mut by_hand = Batch::new(Shape::of(&job));
-    by_hand.push(&job, 0, lanes);
+    by_hand.push(&job, job.seed(), 0, lanes);
     for n in 0..job.n_steps() {
         by_hand.step(n);
     }
@@ -160,7 +160,7 @@ fn passes_of_a_fixed_input_record_what_single_steps_record() {
         let batch = || {
             let mut batch = Batch::new(Shape::of(&jobs[0]));
             for job in jobs {
-                batch.push(job, 0, 1);
+                batch.push(job, job.seed(), 0, 1);
             }
             batch
         };
@@ -341,7 +341,7 @@ fn a_batch_reporting_progress_steps_as_one_that_does_not() {
     let batch = || {
         let mut batch = Batch::new(Shape::of(&jobs[0]));
         for job in &jobs {
-            batch.push(job, 0, 20);
+            batch.push(job, job.seed(), 0, 20);
         }
         batch
     };
@@ -382,7 +382,7 @@ fn a_job_bigger_than_an_engine_chunk_is_cut_across_chunks_without_a_trace() {
             while first < job.sim.neurons {
                 let count = (job.sim.neurons - first).min(256);
                 let mut batch = Batch::new(Shape::of(job));
-                batch.push(job, first, count as usize);
+                batch.push(job, job.seed(), first, count as usize);
                 batch.run();
                 acc.add(&batch.segment(0..count as usize));
                 first += count;

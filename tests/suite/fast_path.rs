@@ -123,7 +123,7 @@ fn a_noise_job_agrees_with_its_reference_run() {
     job.neuron.t_ref_ms = 2.0;
     let run = |input: Box<dyn InputLanes>| {
         let mut batch = Batch::with_input(Shape::of(&job), input);
-        batch.push(&job, 0, 300);
+        batch.push(&job, job.seed(), 0, 300);
         batch.run();
         let mut acc = JobAccumulator::default();
         acc.add(&batch.segment(0..300));

@@ -25,7 +25,7 @@ fn histograms_are_those_of_the_traced_spikes() {
     for job in grid.jobs() {
         let lanes = job.sim.neurons as usize;
         let mut batch = Batch::new(Shape::of(&job));
-        batch.push(&job, 0, lanes);
+        batch.push(&job, job.seed(), 0, lanes);
         let (w, bin_isi, bin_psth) = (job.warmup_steps(), 7u64, 250u64);
         let mut isi = vec![0u64; 30];
         let mut psth = vec![0u64; (job.n_steps() - w).div_ceil(bin_psth) as usize];

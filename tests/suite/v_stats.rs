@@ -101,7 +101,7 @@ fn v_stats_are_those_of_the_traced_potential() {
     let job = Grid::new(&Spec::parse(text).unwrap()).job(0);
     let lanes = job.sim.neurons as usize;
     let mut batch = Batch::new(Shape::of(&job));
-    batch.push(&job, 0, lanes);
+    batch.push(&job, job.seed(), 0, lanes);
     let clock = Clock::of(job.model, &job.input, job.sim.dt_ms).unwrap();
     let mut samples = Vec::new();
     for n in 0..job.n_steps() {

@@ -18,7 +18,7 @@ fn example_job(model: Model) -> Job {
 
 /// V(t_n) for n = 0..=10, stepping `batch` (one lane) through steps 0..10.
 fn voltages(mut batch: Batch, job: &Job) -> Vec<f64> {
-    batch.push(job, 0, 1);
+    batch.push(job, job.seed(), 0, 1);
     let mut v = vec![batch.v_mv()[0]];
     for n in 0..10 {
         batch.step(n);
@@ -55,7 +55,7 @@ fn sine_input() {
     job.input.set(AMP, Some(0.8));
     job.input.set(PERIOD, Some(20.0));
     let mut batch = Batch::new(Shape::of(&job));
-    batch.push(&job, 0, 1);
+    batch.push(&job, job.seed(), 0, 1);
     // The model's own currents match the file's.
     for (n, want) in golden["i_sine_na"].iter().enumerate() {
         batch.step(n as u64);
