@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-run timing of the benchmark workloads W1-W3 (README "Performance"): RUNS rounds (default
+# Whole-run timing of the benchmark workloads W1-W5 (README "Performance"): RUNS rounds (default
 # 5) of all six runs (each workload with 1 and 2 threads), interleaved so that the machine's
 # drift (10-15% over minutes on the development VM) spreads over all of them. Prints, per run,
 # the median neuron-steps/s of the whole process (its wall time from start to exit, measured
@@ -14,9 +14,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 source benches/lib.sh
 declare -A rates process
-steps=([1]=9.3e8 [2]=1.26e9 [3]=1.0e8)
+steps=([1]=9.3e8 [2]=1.26e9 [3]=1.0e8 [4]=1.0e10 [5]=1.0e8)
 for _ in $(seq "$runs"); do
-  for w in 1 2 3; do
+  for w in 1 2 3 4 5; do
     for t in 1 2; do
       start=$EPOCHREALTIME
       summary=$(./target/release/lifsweep run "sweeps/bench_w$w.toml" --threads "$t" --quiet \
@@ -29,7 +29,7 @@ for _ in $(seq "$runs"); do
     done
   done
 done
-for w in 1 2 3; do
+for w in 1 2 3 4 5; do
   for t in 1 2; do
     # shellcheck disable=SC2086 # the lists are meant to split
     echo "W$w threads $t: whole process median $(median ${process[$w$t]}) neuron-steps/s," \
