@@ -53,7 +53,7 @@ pub fn siegert(
     let y_th = (v_th - mu_v) / sigma_v;
     let y_r = (v_reset - mu_v) / sigma_v;
     if !(y_r.is_finite() && y_r < y_th && y_th <= siegert_tables::G_MAX) {
-        return siegert_adaptive(mu_v, sigma_v, v_th, v_reset, tau_m_ms, t_ref_ms, REL_TOL);
+        return siegert_adaptive(y_r, y_th, tau_m_ms, t_ref_ms, REL_TOL);
     }
     // Both integrals come scaled by e^{-k} and e^{-2k}, k = max(y_th, 0)^2, and so does
     // `1 / rate`'s refractory part here: `scaled` is `rate e^k`.
@@ -64,19 +64,16 @@ pub fn siegert(
     (scaled * decay, cv)
 }
 
-/// [`siegert`] by adaptive quadrature of Brunel's integrals to the relative accuracy `rel_tol`
-/// (about 16 us a call at 1e-9): the reference the tables are checked against.
+/// [`siegert`] of the thresholds `y_r = (V_reset - mu_V) / sigma_V` and `y_th` by adaptive
+/// quadrature of Brunel's integrals to the relative accuracy `rel_tol` (about 16 us a call at
+/// 1e-9): the reference the tables are checked against.
 pub fn siegert_adaptive(
-    mu_v: f64,
-    sigma_v: f64,
-    v_th: f64,
-    v_reset: f64,
+    y_r: f64,
+    y_th: f64,
     tau_m_ms: f64,
     t_ref_ms: f64,
     rel_tol: f64,
 ) -> (f64, Option<f64>) {
-    let y_th = (v_th - mu_v) / sigma_v;
-    let y_r = (v_reset - mu_v) / sigma_v;
     let passage = integrate(|u| erfcx(-u), y_r, y_th, rel_tol);
     let rate = 1.0 / (t_ref_ms + tau_m_ms * PI.sqrt() * passage);
     if y_th > 18.0 || y_th.is_nan() {
