@@ -43,8 +43,9 @@ pub const V_HARMONIC: Cost = Cost {
 };
 
 /// A part's cost per job without the theory columns (`theory = false`), s: W5 (a million
-/// one-neuron noise jobs of 100 steps) took 0.50 s without them, 16.9 s with (AMD EPYC Zen 4,
-/// one thread), of which the stepping and [`BASE`]'s cost per job leave 0.14 us a job.
+/// one-neuron noise jobs of 100 steps) took 0.50 s without them (AMD EPYC Zen 4, one thread),
+/// of which the stepping and [`BASE`]'s cost per job leave 0.14 us a job. (With them it took
+/// 16.9 s while the theory was adaptive quadrature; since the tables, 0.67 s.)
 pub const THEORY_FREE_PART_SECONDS: f64 = 0.14e-6;
 
 /// Start-up, spec, output file and exit of a run (s).
