@@ -24,7 +24,7 @@
 //!
 //! The values at the tables' nodes come from adaptive quadrature to `BUILD_TOL` (H from its
 //! t-integral; E, R and Q from running sums of integrals between consecutive nodes, of erfcx
-//! and of an interpolant of H), about 10 ms once, only in a process that needs them.
+//! and of an interpolant of H), about 20 ms once, only in a process that needs them.
 //! `tests::the_tables_match_the_adaptive_quadrature` checks rate and CV against the adaptive
 //! evaluation of Brunel's formulas as they are written, over the whole range of thresholds.
 
