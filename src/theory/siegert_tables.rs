@@ -53,14 +53,15 @@ fn t_of(s: f64) -> f64 {
     4.0 / (4.0 + s)
 }
 
-/// `H(x) e^{-2 max(x, 0)^2}` by quadrature of its t-integral. For x = -v <= 0 the integrand
+/// `H(x) e^{-2 max(x, 0)^2}` by quadrature of its t-integral. For x = -v < 0 the integrand
 /// `erfcx(t + v)^2 e^{-2vt - t^2}` is negligible past `t = 25 / v`. For x > 0, with
 /// `erfcx(-w)^2 e^{-w^2} = e^{w^2} (1 + erf w)^2` at `w = x - t`, the scaled integrand is
-/// `(1 + erf w)^2 e^{-t (2x - t)}`: about `4 e^{-2xt}` near t = 0 (no large exponent to round,
+/// `(1 + erf w)^2 e^{-t (2x - t)}` (for x >= 0): about `4 e^{-2xt}` near t = 0 (no large exponent to round,
 /// which kept the first form from converging to BUILD_TOL), `1 + erf w = 2 - erfcx(w) e^{-w^2}`
-/// for w >= 0 and `erfcx(-w) e^{-w^2}` below.
+/// for w >= 0 and `erfcx(-w) e^{-w^2}` below. (At x = 0 both forms hold; the first would
+/// divide by zero for its upper limit.)
 fn h_scaled(x: f64) -> f64 {
-    if x <= 0.0 {
+    if x < 0.0 {
         let upper = 12f64.min(25.0 / -x);
         return integrate(
             |t| erfcx(t - x).powi(2) * (2.0 * x * t - t * t).exp(),
@@ -160,29 +161,44 @@ fn r_at(r: &Table, s: f64) -> f64 {
     r.at(t_of(s)) / (1.0 + s).powi(2)
 }
 
-/// The Siegert integrals between `y_r < y_th <= G_MAX` (finite), scaled by `k = max(y_th,
-/// 0)^2` so that nothing overflows: `(e^{-k} (G(y_th) - G(y_r)), e^{-2k} (Q(y_th) - Q(y_r)))`,
-/// the second `None` above `Q_MAX`.
-pub fn integrals(y_r: f64, y_th: f64) -> (f64, Option<f64>) {
+/// The Siegert integrals between `y_r` and `y_th`, scaled by `e^{-k}`, `k = max(y_th, 0)^2`,
+/// so that nothing overflows.
+pub struct Scaled {
+    /// `e^{-k} (G(y_th) - G(y_r))`.
+    pub passage: f64,
+    /// `e^{-2k} (Q(y_th) - Q(y_r))`; `None` above `Q_MAX`.
+    pub outer: Option<f64>,
+    /// `e^{-k}`.
+    pub decay: f64,
+}
+
+/// The [`Scaled`] integrals between `y_r < y_th <= G_MAX` (finite).
+pub fn integrals(y_r: f64, y_th: f64) -> Scaled {
     debug_assert!(y_r.is_finite() && y_r < y_th && y_th <= G_MAX);
     let t = &*TABLES;
     if y_th <= 0.0 {
         let (s_r, s_th) = (-y_r, -y_th);
-        let passage = e_at(&t.e, s_r) - e_at(&t.e, s_th);
-        return (passage, Some(r_at(&t.r, s_th) - r_at(&t.r, s_r)));
+        return Scaled {
+            passage: e_at(&t.e, s_r) - e_at(&t.e, s_th),
+            outer: Some(r_at(&t.r, s_th) - r_at(&t.r, s_r)),
+            decay: 1.0,
+        };
     }
     // G(y_r) e^{-k} and Q(y_r) e^{-2k}.
     let k = y_th * y_th;
+    let decay = (-k).exp();
     let (g_r, q_r) = if y_r <= 0.0 {
-        let decay = (-k).exp();
         (-e_at(&t.e, -y_r) * decay, r_at(&t.r, -y_r) * decay * decay)
     } else {
-        let decay = (y_r * y_r - k).exp();
+        let relative = (y_r * y_r - k).exp();
         let q_r = if y_r <= Q_MAX { t.q.at(y_r) } else { 0.0 };
-        (t.g.at(y_r) * decay, q_r * decay * decay)
+        (t.g.at(y_r) * relative, q_r * relative * relative)
     };
-    let outer = (y_th <= Q_MAX).then(|| t.q.at(y_th) - q_r);
-    (t.g.at(y_th) - g_r, outer)
+    Scaled {
+        passage: t.g.at(y_th) - g_r,
+        outer: (y_th <= Q_MAX).then(|| t.q.at(y_th) - q_r),
+        decay,
+    }
 }
 
 #[cfg(test)]

@@ -57,8 +57,11 @@ pub fn siegert(
     }
     // Both integrals come scaled by e^{-k} and e^{-2k}, k = max(y_th, 0)^2, and so does
     // `1 / rate`'s refractory part here: `scaled` is `rate e^k`.
-    let (passage, outer) = siegert_tables::integrals(y_r, y_th);
-    let decay = (-y_th.max(0.0).powi(2)).exp();
+    let siegert_tables::Scaled {
+        passage,
+        outer,
+        decay,
+    } = siegert_tables::integrals(y_r, y_th);
     let scaled = 1.0 / (t_ref_ms * decay + tau_m_ms * PI.sqrt() * passage);
     let cv = outer.map(|outer| (2.0 * PI * (scaled * tau_m_ms).powi(2) * outer).sqrt());
     (scaled * decay, cv)
