@@ -2,7 +2,8 @@
 # The new input parts against the ones they extend (issue 14's targets), one thread, whole
 # processes, RUNS interleaved rounds (default 7), medians: W1's grid as white noise and as OU
 # noise (ou_tau_ms = 2, ou_sigma_na as W1's sigma_na), W2's grid as Poisson and as excitation +
-# inhibition (a second 1 kHz, -0.1 nA, 5 ms source). Prints each median and the ratios.
+# inhibition (a second 1 kHz, -0.1 nA, 5 ms source). Prints each median and the ratios (of the
+# medians, and the median of each round's ratio).
 # Usage: bash benches/parts.sh [RUNS]   (builds this release binary first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +25,5 @@ done
 grep -m1 'model name' /proc/cpuinfo
 # shellcheck disable=SC2086 # the lists are meant to split
 noise=$(median ${times[noise]}) ou=$(median ${times[ou]}) poisson=$(median ${times[poisson]}) ei=$(median ${times[ei]})
-echo "noise $noise s, ou $ou s: ou/noise $(ratio "$ou" "$noise")"
-echo "poisson $poisson s, poisson+poisson_i $ei s: ei/poisson $(ratio "$ei" "$poisson")"
+echo "noise $noise s, ou $ou s: ou/noise $(ratio "$ou" "$noise") (median of the rounds' ratios $(paired ou noise))"
+echo "poisson $poisson s, poisson+poisson_i $ei s: ei/poisson $(ratio "$ei" "$poisson") (median of the rounds' ratios $(paired ei poisson))"

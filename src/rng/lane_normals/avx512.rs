@@ -19,11 +19,15 @@ pub struct Draws<'a> {
     pub bits: &'a mut [u64],
     /// The rejected lanes, in order; needs room for 8 more entries than there are lanes.
     pub rejects: &'a mut [u32],
+    /// With `DECAY`: `sum = offset + out` is written where accepted (empty otherwise).
+    pub offset: &'a [f64],
+    pub sum: &'a mut [f64],
 }
 
 /// Every lane's draw and first try: `out = base + scale x` where accepted (with `DECAY`,
-/// `out = out * base + scale x` there, and `out` left as it was in the rejected lanes), the
-/// lane's number in `bits`; returns the number of rejected lanes, listed in `rejects`.
+/// `out = out * base + scale x` and then `sum = offset + out` there, and `out` and `sum` left
+/// as they were in the rejected lanes), the lane's number in `bits`; returns the number of
+/// rejected lanes, listed in `rejects`.
 ///
 /// With `PAIRS`, the ziggurat table is read by pair loads rather than gathers (the same bits:
 /// [`first_try8`]).
@@ -37,6 +41,7 @@ pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(d: Draws<'_>) ->
     assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
     assert!(d.base.len() >= n && d.scale.len() >= n && d.bits.len() >= n);
     assert!(d.rejects.len() >= n + 8);
+    assert!(!DECAY || (d.offset.len() >= n && d.sum.len() >= n));
     let mut count = 0;
     let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     let mut i = 0;
@@ -61,6 +66,8 @@ pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(d: Draws<'_>) ->
                     let out = _mm512_add_pd(base, _mm512_mul_pd(scale, x));
                     if DECAY {
                         _mm512_mask_storeu_pd(at, !rejected, out);
+                        let sum = _mm512_add_pd(_mm512_loadu_pd(d.offset.as_ptr().add(i)), out);
+                        _mm512_mask_storeu_pd(d.sum.as_mut_ptr().add(i), !rejected, sum);
                     } else {
                         _mm512_storeu_pd(at, out);
                     }
@@ -84,6 +91,9 @@ pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(d: Draws<'_>) ->
         };
         if accepted || !DECAY {
             d.out[j] = super::scaled(base, d.scale[j], x);
+        }
+        if DECAY && accepted {
+            d.sum[j] = d.offset[j] + d.out[j];
         }
         d.bits[j] = b;
         if !accepted {

@@ -10,8 +10,8 @@
 //!
 //! The source does not hand out the normals themselves but `out = base + scale * z` in the same
 //! pass (the shape every use has: a current around a mean), or `state = state * decay + scale *
-//! z` in place (an Ornstein–Uhlenbeck update), so the numbers never make a round trip through
-//! memory.
+//! z` in place and `out = base + state` (an Ornstein–Uhlenbeck update and its current), so the
+//! numbers never make a round trip through memory.
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
@@ -43,13 +43,16 @@ pub struct LaneNormals {
 
 impl LaneNormals {
     /// Every lane's draw and first try (`out` where accepted; with `DECAY`, `out * base + scale
-    /// z` there, the rejected lanes' `out` left as it was); returns the number of rejected
-    /// lanes, listed in `self.rejects`.
+    /// z` there and `sum = offset + out`, the rejected lanes' `out` and `sum` left as they
+    /// were); returns the number of rejected lanes, listed in `self.rejects`. Without `DECAY`,
+    /// `offset` and `sum` are not used (pass empty slices).
     fn first_tries<const DECAY: bool>(
         &mut self,
         base: &[f64],
         scale: &[f64],
         out: &mut [f64],
+        offset: &[f64],
+        sum: &mut [f64],
     ) -> usize {
         let n = out.len();
         let (base, scale) = (&base[..n], &scale[..n]);
@@ -63,6 +66,8 @@ impl LaneNormals {
                 out,
                 bits: &mut self.bits,
                 rejects: &mut self.rejects,
+                offset,
+                sum,
             };
             // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
             return unsafe {
@@ -76,9 +81,13 @@ impl LaneNormals {
         let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
         let mut count = 0;
         let any = if DECAY {
-            first_tries_decay(s0, s1, s2, s3, base, scale, out, bits, rejected)
+            first_tries_decay(
+                s0, s1, s2, s3, base, scale, out, bits, rejected, offset, sum,
+            )
         } else {
-            first_tries(s0, s1, s2, s3, base, scale, out, bits, rejected)
+            first_tries(
+                s0, s1, s2, s3, base, scale, out, bits, rejected, offset, sum,
+            )
         };
         if any {
             for_each_set(rejected, |lane| {
@@ -89,9 +98,17 @@ impl LaneNormals {
         count
     }
 
-    /// The draws of one step, either shape (see [`NormalSource`]).
-    fn draw<const DECAY: bool>(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
-        let rejected = self.first_tries::<DECAY>(base, scale, out);
+    /// The draws of one step, either shape (see [`NormalSource`]; `offset` and `sum` as in
+    /// [`Self::first_tries`]).
+    fn draw<const DECAY: bool>(
+        &mut self,
+        base: &[f64],
+        scale: &[f64],
+        out: &mut [f64],
+        offset: &[f64],
+        sum: &mut [f64],
+    ) {
+        let rejected = self.first_tries::<DECAY>(base, scale, out, offset, sum);
         let bits = &self.bits;
         for &lane in &self.rejects[..rejected] {
             let lane = lane as usize;
@@ -104,6 +121,9 @@ impl LaneNormals {
                 base[lane]
             };
             out[lane] = scaled(b, scale[lane], z);
+            if DECAY {
+                sum[lane] = offset[lane] + out[lane];
+            }
         }
     }
 }
@@ -124,11 +144,14 @@ crate::dispatch!(
         out: &mut [f64],
         bits: &mut [u64],
         rejected: &mut [bool],
+        offset: &[f64],
+        sum: &mut [f64],
     ) -> bool
 );
 
 crate::dispatch!(
-    /// [`first_tries`] for `out = out * base + scale x` (in place; rejected lanes untouched).
+    /// [`first_tries`] for `out = out * base + scale x` (in place) and `sum = offset + out`
+    /// (rejected lanes untouched).
     #[allow(clippy::too_many_arguments)]
     fn first_tries_decay = first_tries_generic::<true>(
         s0: &mut [u64],
@@ -140,6 +163,8 @@ crate::dispatch!(
         out: &mut [f64],
         bits: &mut [u64],
         rejected: &mut [bool],
+        offset: &[f64],
+        sum: &mut [f64],
     ) -> bool
 );
 
@@ -155,8 +180,13 @@ fn first_tries_generic<const DECAY: bool>(
     out: &mut [f64],
     bits: &mut [u64],
     rejected: &mut [bool],
+    offset: &[f64],
+    sum: &mut [f64],
 ) -> bool {
     let n = out.len();
+    if DECAY {
+        assert!(offset.len() >= n && sum.len() >= n);
+    }
     let (s0, s1, s2, s3) = (&mut s0[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]);
     let (base, scale) = (&base[..n], &scale[..n]);
     let (bits, rejected) = (&mut bits[..n], &mut rejected[..n]);
@@ -167,6 +197,8 @@ fn first_tries_generic<const DECAY: bool>(
         if DECAY {
             let v = scaled(out[i] * base[i], scale[i], x);
             out[i] = if accepted { v } else { out[i] };
+            let total = offset[i] + out[i];
+            sum[i] = if accepted { total } else { sum[i] };
         } else {
             out[i] = scaled(base[i], scale[i], x);
         }
@@ -189,9 +221,17 @@ pub trait NormalSource: Default + Send {
     fn push(&mut self, seed: u64, first_neuron: u64, count: usize);
     /// Draws each lane's next normal `z_i` and writes `out[i] = base[i] + scale[i] * z_i`.
     fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]);
-    /// Draws each lane's next normal `z_i` and updates `state[i] = state[i] * decay[i] +
-    /// scale[i] * z_i` (the same bits as `add_scaled` from the products, in one pass).
-    fn decay_add_scaled(&mut self, decay: &[f64], scale: &[f64], state: &mut [f64]);
+    /// Draws each lane's next normal `z_i`, updates `state[i] = state[i] * decay[i] + scale[i]
+    /// * z_i` (the same bits as `add_scaled` from the products) and writes `out[i] = base[i] +
+    /// state[i]`, in one pass.
+    fn decay_add_scaled(
+        &mut self,
+        decay: &[f64],
+        scale: &[f64],
+        state: &mut [f64],
+        base: &[f64],
+        out: &mut [f64],
+    );
 }
 
 impl NormalSource for LaneNormals {
@@ -205,11 +245,18 @@ impl NormalSource for LaneNormals {
     }
 
     fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
-        self.draw::<false>(base, scale, out);
+        self.draw::<false>(base, scale, out, &[], &mut []);
     }
 
-    fn decay_add_scaled(&mut self, decay: &[f64], scale: &[f64], state: &mut [f64]) {
-        self.draw::<true>(decay, scale, state);
+    fn decay_add_scaled(
+        &mut self,
+        decay: &[f64],
+        scale: &[f64],
+        state: &mut [f64],
+        base: &[f64],
+        out: &mut [f64],
+    ) {
+        self.draw::<true>(decay, scale, state, base, out);
     }
 }
 
@@ -226,10 +273,18 @@ impl NormalSource for ReferenceNormals {
         }
     }
 
-    fn decay_add_scaled(&mut self, decay: &[f64], scale: &[f64], state: &mut [f64]) {
+    fn decay_add_scaled(
+        &mut self,
+        decay: &[f64],
+        scale: &[f64],
+        state: &mut [f64],
+        base: &[f64],
+        out: &mut [f64],
+    ) {
         for (i, s) in state.iter_mut().enumerate() {
             let rng = &mut self.rngs[i];
             *s = scaled(*s * decay[i], scale[i], normal(&mut || rng.next_u64()));
+            out[i] = base[i] + *s;
         }
     }
 }
