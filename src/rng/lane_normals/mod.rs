@@ -221,9 +221,9 @@ pub trait NormalSource: Default + Send {
     fn push(&mut self, seed: u64, first_neuron: u64, count: usize);
     /// Draws each lane's next normal `z_i` and writes `out[i] = base[i] + scale[i] * z_i`.
     fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]);
-    /// Draws each lane's next normal `z_i`, updates `state[i] = state[i] * decay[i] + scale[i]
-    /// * z_i` (the same bits as `add_scaled` from the products) and writes `out[i] = base[i] +
-    /// state[i]`, in one pass.
+    /// Draws each lane's next normal `z_i`, updates `state[i] = state[i] * decay[i] +
+    /// scale[i] * z_i` (the same bits as `add_scaled` from the products) and writes `out[i] =
+    /// base[i] + state[i]`, in one pass.
     fn decay_add_scaled(
         &mut self,
         decay: &[f64],
