@@ -15,7 +15,8 @@ use crate::rng::avx512::Xoshiro8;
 /// One step's arrays (see [`draw_and_apply`]).
 pub struct Step<'a> {
     pub states: [&'a mut [u64]; 4],
-    pub head: [&'a [f64]; HEAD],
+    /// The CDF head's thresholds ([`super::threshold`]).
+    pub head: [&'a [u64]; HEAD],
     pub w_na: &'a [f64],
     pub decay: &'a [f64],
     pub base: &'a [f64],
@@ -59,7 +60,6 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
     assert!(s.ahead.len() >= n && s.raw_ahead.len() >= n);
     let (mut count, mut count_ahead) = (0, 0);
     let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    let scale = _mm512_set1_pd(1.0 / (1u64 << 53) as f64);
     for i in (0..n).step_by(8) {
         // SAFETY: i + 8 <= n, within every array (asserted above); count <= i, so the list has
         // room for the 8 entries stored at count.
@@ -68,13 +68,12 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
             let raw = rng.next();
             let raw_next = rng.next();
             rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
-            let head = s.head.map(|f| _mm512_loadu_pd(f.as_ptr().add(i)));
-            // to_uniform: the top 53 bits, exactly, times 2^-53; the count #{F(k) <= u}.
+            let head = s.head.map(|t| _mm512_loadu_si512(t.as_ptr().add(i).cast()));
+            // The count #{F(k) <= u}: the thresholds the number is above.
             let count_of = |raw: __m512i| {
-                let u = _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64::<11>(raw)), scale);
                 let mut k = _mm256_setzero_si256();
-                for f in head {
-                    let below = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(u, f);
+                for t in head {
+                    let below = _mm512_cmpgt_epu64_mask(raw, t);
                     k = _mm256_mask_add_epi32(k, below, k, _mm256_set1_epi32(1));
                 }
                 k

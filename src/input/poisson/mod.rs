@@ -9,7 +9,9 @@
 //!
 //! [`PoissonLanes`] is the fast path: lockstep streams, and the first four CDF values of each lane
 //! held side by side, so `k < 4` (all but ~1e-3 of the draws at `rate*dt = 0.4`) is found by four
-//! vector compares; larger counts search the table. Its AVX-512 loop draws two steps' counts in
+//! vector compares; larger counts search the table. It compares the 64-bit numbers themselves
+//! with integer thresholds ([`threshold`]: `u >= F` exactly where the number is above it), which
+//! spares the conversion of each number to its uniform. Its AVX-512 loop draws two steps' counts in
 //! one pass (each lane's numbers in their order, so the same counts) and applies the second at
 //! the next step. [`PoissonReference`] is the scalar twin the tests compare with; both give the
 //! same counts from the same numbers.
@@ -245,6 +247,20 @@ impl Tables {
 /// The CDF values the fast path compares against directly.
 const HEAD: usize = 4;
 
+/// The largest 64-bit number whose uniform is below `f` (`0 < f`): `to_uniform(x) >= f` exactly
+/// where `x > threshold(f)`. (`to_uniform(x) = (x >> 11) 2^-53 >= f` iff `x >> 11 >= c = ceil(f
+/// 2^53)`, as `x >> 11` is an integer and `f 2^53` exact, iff `x >= c 2^11`; for `f > 1 - 2^-53`
+/// no number qualifies, and the threshold is `u64::MAX`.)
+pub fn threshold(f: f64) -> u64 {
+    assert!(f > 0.0, "a CDF value is positive, got {f}");
+    let c = (f * (1u64 << 53) as f64).ceil();
+    if c >= (1u64 << 53) as f64 {
+        u64::MAX
+    } else {
+        ((c as u64) << 11) - 1
+    }
+}
+
 /// The fast path (see the module docs).
 #[derive(Default)]
 pub struct PoissonLanes {
@@ -252,8 +268,8 @@ pub struct PoissonLanes {
     w_na: LaneVec<f64>,
     decay: LaneVec<f64>,
     i_syn_na: LaneVec<f64>,
-    /// `F(0) .. F(HEAD - 1)` of each lane's table, one vector per k.
-    head: [LaneVec<f64>; HEAD],
+    /// `threshold(F(k))`, `k = 0 .. HEAD - 1`, of each lane's table, one vector per k.
+    head: [LaneVec<u64>; HEAD],
     table: LaneVec<u32>,
     tables: Tables,
     streams: LaneStreams,
@@ -298,7 +314,7 @@ impl PartLanes for PoissonLanes {
         let index = self.tables.index_for(s.lambda);
         let table = self.tables.get(index);
         for (k, head) in self.head.iter_mut().enumerate() {
-            head.extend(std::iter::repeat_n(table.cdf(k), count));
+            head.extend(std::iter::repeat_n(threshold(table.cdf(k)), count));
         }
         let rep = |x: f64| std::iter::repeat_n(x, count);
         self.w_na.extend(rep(s.w_na));
@@ -419,14 +435,15 @@ impl PoissonLanes {
 }
 
 struct Lanes<'a> {
-    head: &'a [LaneVec<f64>; HEAD],
+    head: &'a [LaneVec<u64>; HEAD],
     w_na: &'a [f64],
     decay: &'a [f64],
 }
 
 crate::dispatch!(
-    /// Draws every lane's count as `#{k < HEAD : F(k) <= u}` (`HEAD` meaning "search the
-    /// table"); returns whether any lane needs the table.
+    /// Draws every lane's count as `#{k < HEAD : F(k) <= u}`, compared as numbers with the
+    /// thresholds (`HEAD` meaning "search the table"); returns whether any lane needs the
+    /// table.
     fn draw_counts = draw_counts_generic(
         lanes: &Lanes<'_>,
         streams: &mut LaneStreams,
@@ -444,13 +461,12 @@ fn draw_counts_generic(
 ) -> bool {
     let n = events.len();
     streams.next(&mut raw[..n]);
-    let [f0, f1, f2, f3] = lanes.head;
-    let (f0, f1, f2, f3) = (&f0[..n], &f1[..n], &f2[..n], &f3[..n]);
+    let [t0, t1, t2, t3] = lanes.head;
+    let (t0, t1, t2, t3) = (&t0[..n], &t1[..n], &t2[..n], &t3[..n]);
     let mut rare = false;
     for i in 0..n {
-        let u = to_uniform(raw[i]);
-        let k =
-            (u >= f0[i]) as u32 + (u >= f1[i]) as u32 + (u >= f2[i]) as u32 + (u >= f3[i]) as u32;
+        let x = raw[i];
+        let k = (x > t0[i]) as u32 + (x > t1[i]) as u32 + (x > t2[i]) as u32 + (x > t3[i]) as u32;
         events[i] = k;
         rare |= k == HEAD as u32;
     }
@@ -560,6 +576,7 @@ impl PartLanes for PoissonReference {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_core::Rng;
 
     #[test]
     fn table_is_the_poisson_cdf() {
@@ -575,6 +592,37 @@ mod tests {
         let top = t.sample(1.0 - f64::EPSILON / 2.0) as usize;
         assert!(top < t.cdf.len());
         assert_eq!(t.cdf(top), 1.0);
+    }
+
+    #[test]
+    fn a_number_is_above_the_threshold_exactly_where_its_uniform_reaches_f() {
+        // At the thresholds' edges and at random numbers, for CDF values across the range (the
+        // smallest e^-500, values just below and at 1, and values with and without low bits).
+        let mut fs = vec![
+            (-500.0f64).exp(),
+            1e-300,
+            0.25,
+            0.5,
+            1.0,
+            1.0 - f64::EPSILON / 2.0,
+        ];
+        fs.extend([1.0 - f64::EPSILON, 1.0 + f64::EPSILON, 0.9]);
+        let mut rng = rng::neuron_stream(11, 0);
+        for _ in 0..2000 {
+            fs.push(rng::uniform(&mut rng).max(1e-12));
+        }
+        for &f in &fs {
+            let t = threshold(f);
+            let mut xs = vec![0, 1, u64::MAX, t, t.wrapping_add(1), t.wrapping_sub(1)];
+            xs.extend((0..50).map(|_| rng.next_u64()));
+            for x in xs {
+                assert_eq!(
+                    x > t,
+                    to_uniform(x) >= f,
+                    "f = {f:e}, x = {x:#x}, t = {t:#x}"
+                );
+            }
+        }
     }
 
     #[test]
