@@ -27,6 +27,11 @@ impl Grid {
         }
     }
 
+    /// The blocks, in spec order.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
     /// Number of jobs.
     pub fn len(&self) -> u64 {
         self.len

@@ -115,6 +115,7 @@ pub fn run_ids<E>(
     let target_batches = BATCHES_PER_THREAD * rayon::current_num_threads();
     let max_jobs = JOBS_PER_THREAD * rayon::current_num_threads();
     let mut ids = ids.into_iter();
+    predict::prepare(grid);
     // A job too big for one chunk goes on in the next: the job, its next neuron, its sums.
     let mut carried: Option<(Job, u64, JobAccumulator)> = None;
     loop {

@@ -1,8 +1,25 @@
 //! Which theory a job gets, from its input parts (docs/validation.md).
 
+use crate::grid::Grid;
 use crate::input::{AMP, Clock, MU, Prediction};
 use crate::job::Job;
-use crate::theory::{Locking, Theory, constant, diffusion, free_membrane, linear_response};
+use crate::spec::Key;
+use crate::theory::{
+    Locking, Theory, constant, diffusion, free_membrane, linear_response, siegert_tables,
+};
+
+/// Starts, in the background, what the theory of `grid`'s jobs will need and is costly to
+/// build: the white-noise tables, where a block has a part with a diffusion approximation and
+/// its theory on (or swept).
+pub fn prepare(grid: &Grid) {
+    let diffusion = grid.blocks().iter().any(|b| {
+        (b.template.sim.theory || b.axes.iter().any(|a| a.key == Key::Theory))
+            && b.model.parts().any(|p| p.diffusion.is_some())
+    });
+    if diffusion {
+        siegert_tables::build_in_background();
+    }
+}
 
 /// The analytic prediction for `job`: the exact constant theory where every input part is
 /// quiet (adds nothing); the diffusion approximation where every part that is not quiet is a

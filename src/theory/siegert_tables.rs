@@ -24,12 +24,13 @@
 //!
 //! The values at the tables' nodes come from adaptive quadrature to `BUILD_TOL` (H from its
 //! t-integral; E, R and Q from running sums of integrals between consecutive nodes, of erfcx
-//! and of an interpolant of H), about 20 ms once, only in a process that needs them.
+//! and of an interpolant of H), about 20 ms once, only in a process that needs them (a run
+//! starts the build on a thread of its own when its grid will: [`build_in_background`]).
 //! `tests::the_tables_match_the_adaptive_quadrature` checks rate and CV against the adaptive
 //! evaluation of Brunel's formulas as they are written, over the whole range of thresholds.
 
 use std::f64::consts::PI;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Once};
 
 use super::chebyshev::Piecewise;
 use super::special::{dawson, erfcx, integrate};
@@ -112,6 +113,20 @@ struct Tables {
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(Tables::new);
+
+/// Starts building the tables on a thread of their own (once per process; a no-op once they
+/// are built or being built), so that a run whose theory will need them does not wait the
+/// ~20 ms of the build when its first row's theory is computed: the build overlaps the
+/// simulation. [`integrals`] waits for it if it comes first.
+pub fn build_in_background() {
+    static STARTED: Once = Once::new();
+    STARTED.call_once(|| {
+        // If no thread can be had, the first use builds them.
+        let _ = std::thread::Builder::new()
+            .name("lifsweep-tables".into())
+            .spawn(|| LazyLock::force(&TABLES));
+    });
+}
 
 impl Tables {
     fn new() -> Tables {
