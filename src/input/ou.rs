@@ -128,14 +128,13 @@ impl<N: NormalSource> PartLanes for OuLanes<N> {
     fn add(&mut self, step: u64, base: &[f64], current: &mut [f64], _events: Events<'_>) {
         let n = current.len();
         let eta = &mut self.eta_na[..n];
-        // eta <- eta decay + kick xi, in the normal source's one pass; at step 0 eta is 0, so
-        // eta_0 = sigma xi_0: the stationary distribution;
+        // eta <- eta decay + kick xi and the current base + eta, in the normal source's one
+        // pass; at step 0 eta is 0, so eta_0 = sigma xi_0: the stationary distribution.
         let scale = if step == 0 {
             &self.sigma_na[..n]
         } else {
             &self.kick_na[..n]
         };
-        // and the current base + eta in the same pass.
         self.normals
             .decay_add_scaled(&self.decay[..n], scale, eta, &base[..n], current);
     }
