@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # W1-W4 (one thread, whole processes) with an older binary and this one, RUNS interleaved
-# rounds (default 11): median wall times and their ratio new/old. For "no slower than before"
+# rounds (default 11): median wall times and their ratio new/old (of the medians, and the
+# median of each round's ratio). For "no slower than before"
 # checks of a change (docs/performance.md); the machine drifts over minutes, so only ratios
 # measured in one run mean anything.
 # Usage: bash benches/compare_binaries.sh OLD_LIFSWEEP [RUNS]   (builds this release binary first)
@@ -25,5 +26,5 @@ grep -m1 'model name' /proc/cpuinfo
 for w in 1 2 3 4; do
     # shellcheck disable=SC2086 # the lists are meant to split
     o=$(median ${times[${w}old]}) n=$(median ${times[${w}new]})
-    echo "W$w: old $o s, new $n s, new/old $(ratio "$n" "$o")"
+    echo "W$w: old $o s, new $n s, new/old $(ratio "$n" "$o") (median of the rounds' ratios $(paired "${w}new" "${w}old"))"
 done

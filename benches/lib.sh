@@ -14,7 +14,7 @@ timed() {
     times[$name]="${times[$name]:-} $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"
 }
 
-# median VALUES...: the middle value (the upper of the two middle ones for an even count).
+# median VALUES...: the middle value (the lower of the two middle ones for an even count).
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 
 # ratio A B: A / B to three decimals.

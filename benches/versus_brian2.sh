@@ -2,7 +2,8 @@
 # lifsweep against Brian2's C++ standalone mode on W1-W3, one thread, in one run: RUNS rounds
 # (default 3), each running every workload in Brian2 (benches/brian2_baseline.py: its
 # simulation binary as a whole process) and in lifsweep (whole process) one after the other, so
-# both see the same machine. Prints the medians and their ratio.
+# both see the same machine. Prints the medians, their ratio, and the median of each round's
+# ratio.
 # Usage: bash benches/versus_brian2.sh PYTHON [RUNS]
 #   PYTHON: an interpreter with Brian2 (`python3 -m venv b2 && b2/bin/pip install brian2
 #   "numpy<2.3"`) and a C++ compiler on the PATH.   (builds this release binary first)
@@ -23,6 +24,7 @@ for _ in $(seq "$runs"); do
         line=$(cd "$out" && "$python" "$script" "W$w" 1 | tail -1)
         brian[$w]="${brian[$w]:-} $(sed -n 's/.*run \([0-9.]*\) s.*/\1/p' <<<"$line")"
         timed "$w" "$bin" run "sweeps/bench_w$w.toml" --threads 1 --quiet --force -o "$out/w.parquet"
+        times[b$w]="${times[b$w]:-} ${brian[$w]##* }"
     done
 done
 grep -m1 'model name' /proc/cpuinfo
@@ -32,4 +34,5 @@ for w in 1 2 3; do
     awk -v w="$w" -v b="$b" -v l="$l" -v n="${steps[$w]}" 'BEGIN {
         printf "W%s one thread: Brian2 %.3f s (%.3g neuron-steps/s), lifsweep %.3f s (%.3g): %.1fx\n",
             w, b, n / b, l, n / l, b / l }'
+    echo "W$w: median of the rounds' ratios $(paired "b$w" "$w")x"
 done
