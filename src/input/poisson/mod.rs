@@ -251,7 +251,7 @@ const HEAD: usize = 4;
 /// where `x > threshold(f)`. (`to_uniform(x) = (x >> 11) 2^-53 >= f` iff `x >> 11 >= c = ceil(f
 /// 2^53)`, as `x >> 11` is an integer and `f 2^53` exact, iff `x >= c 2^11`; for `f > 1 - 2^-53`
 /// no number qualifies, and the threshold is `u64::MAX`.)
-pub fn threshold(f: f64) -> u64 {
+fn threshold(f: f64) -> u64 {
     assert!(f > 0.0, "a CDF value is positive, got {f}");
     let c = (f * (1u64 << 53) as f64).ceil();
     if c >= (1u64 << 53) as f64 {
