@@ -172,6 +172,12 @@ pub fn simd_level() -> SimdLevel {
     })
 }
 
+/// The widest vector unit the CPU has, whatever `LIFSWEEP_SIMD` says (for tests that run each
+/// kernel the CPU can run).
+pub fn detected() -> SimdLevel {
+    detect()
+}
+
 /// Whether the AVX-512 loops read small tables (the ziggurat's) by one 16-byte load per lane
 /// instead of gathers: on AMD CPUs, whose gathers are slow (Zen 4: two 8-lane gathers cost
 /// 6.0 ns, the loads and their shuffles 3.2 ns), not on Intel's (where the gathers were tuned).

@@ -476,6 +476,3 @@ impl Pass {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

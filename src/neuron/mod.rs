@@ -5,7 +5,11 @@
 use crate::lanes::{LaneBits, LaneVec};
 
 #[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod kernel_tests;
 
 /// Membrane parameters of the leaky integrate-and-fire neuron (docs/MODEL.md).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -238,6 +242,11 @@ impl Membrane {
                 // SAFETY: simd_level() reports AVX-512 only if the CPU has F/DQ/VL/BW.
                 unsafe { avx512::step_uniform(c, state, input, spiked.words_mut()) }
             }
+            #[cfg(target_arch = "x86_64")]
+            Some(c) if crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx2 => {
+                // SAFETY: simd_level() reports AVX2 only if the CPU has it.
+                unsafe { avx2::step_uniform(c, state, input, spiked.words_mut()) }
+            }
             Some(c) => {
                 step_uniform(c, state, input, &mut self.flags);
                 spiked.set_from(&self.flags);
@@ -260,8 +269,9 @@ impl Membrane {
     /// `spiked.len()` steps driven by the same drives `R I` (mV) throughout (a time-invariant
     /// input; see [`Membrane::drives`]), the flags of the `k`-th step going to `spiked[k]`:
     /// the same bits as that many calls of [`Membrane::step`] with `Input::Drives(drives)`, but
-    /// faster where the AVX-512 kernel can keep the lanes in registers from one step to the
-    /// next (at least eight lanes sharing their constants; [`PASS_STEPS`] steps per pass).
+    /// faster where the AVX-512 or AVX2 kernel can keep the lanes in registers from one step
+    /// to the next (at least eight lanes sharing their constants; [`PASS_STEPS`] steps per
+    /// pass).
     pub fn step_fixed(
         &mut self,
         drives: &[f64],
@@ -271,7 +281,7 @@ impl Membrane {
         let mut done = 0;
         #[cfg(target_arch = "x86_64")]
         if let Some(c) = &self.uniform
-            && crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512
+            && let Some(pass_uniform) = pass_kernel()
             && self.len() >= 8
         {
             let n = self.len();
@@ -288,14 +298,29 @@ impl Membrane {
                 let pass: &mut [LaneBits; PASS_STEPS] =
                     pass.try_into().expect("chunks of PASS_STEPS");
                 let flags = pass.each_mut().map(LaneBits::words_mut);
-                // SAFETY: simd_level() reports AVX-512 only if the CPU has F/DQ/VL/BW.
-                unsafe { avx512::pass_uniform(c, state, drives, flags) };
+                // SAFETY: pass_kernel() gives a kernel only for a vector unit the CPU has.
+                unsafe { pass_uniform(c, state, drives, flags) };
                 done += PASS_STEPS;
             }
         }
         for bits in &mut spiked[done..] {
             self.step(Input::Drives(drives), bits, v_sum.as_deref_mut());
         }
+    }
+}
+
+/// A kernel taking [`PASS_STEPS`] steps of a time-invariant input per pass, for the CPU's
+/// vector unit (see [`Membrane::step_fixed`]); unsafe to call unless the CPU has that unit.
+#[cfg(target_arch = "x86_64")]
+type PassKernel = unsafe fn(&Constants, State<'_>, &[f64], [&mut [u64]; PASS_STEPS]);
+
+/// The pass kernel for this CPU, if it has one (AVX-512 or AVX2).
+#[cfg(target_arch = "x86_64")]
+fn pass_kernel() -> Option<PassKernel> {
+    match crate::fastmath::simd_level() {
+        crate::fastmath::SimdLevel::Avx512 => Some(avx512::pass_uniform),
+        crate::fastmath::SimdLevel::Avx2 => Some(avx2::pass_uniform),
+        crate::fastmath::SimdLevel::Baseline => None,
     }
 }
 

@@ -1,8 +1,42 @@
-//! The AVX-512 kernels against the compiled rule, bit for bit.
+//! The hand-written kernels (AVX-512, AVX2) against the compiled rule, bit for bit.
 
-use super::super::{Constants, Input, PASS_STEPS, State, step_uniform as compiled};
-use crate::fastmath::{SimdLevel, simd_level};
+use super::{Constants, Input, PASS_STEPS, State, avx2, avx512, step_uniform as compiled};
+use crate::fastmath::SimdLevel;
 use crate::lanes::LaneBits;
+
+/// A kernel's two entry points and the vector unit it needs.
+struct Kernel {
+    name: &'static str,
+    needs: SimdLevel,
+    step: unsafe fn(&Constants, State<'_>, Input<'_>, &mut [u64]),
+    pass: unsafe fn(&Constants, State<'_>, &[f64], [&mut [u64]; PASS_STEPS]),
+}
+
+const KERNELS: [Kernel; 2] = [
+    Kernel {
+        name: "AVX-512",
+        needs: SimdLevel::Avx512,
+        step: avx512::step_uniform,
+        pass: avx512::pass_uniform,
+    },
+    Kernel {
+        name: "AVX2",
+        needs: SimdLevel::Avx2,
+        step: avx2::step_uniform,
+        pass: avx2::pass_uniform,
+    },
+];
+
+/// The kernels this CPU can run (says which it cannot).
+fn kernels_here() -> impl Iterator<Item = &'static Kernel> {
+    KERNELS.iter().filter(|k| {
+        let here = crate::fastmath::detected() >= k.needs;
+        if !here {
+            eprintln!("no {} on this CPU: its kernels cannot run here", k.name);
+        }
+        here
+    })
+}
 
 const C: Constants = Constants {
     a: 0.3,
@@ -104,20 +138,14 @@ fn count(bits: &LaneBits) -> usize {
     spikes
 }
 
-/// Whether this CPU can run the kernels (says so if not).
-fn avx512_here() -> bool {
-    let here = simd_level() == SimdLevel::Avx512;
-    if !here {
-        eprintln!("no AVX-512 on this CPU: the kernels cannot run here");
+#[test]
+fn the_kernels_step_like_the_compiled_rule() {
+    for kernel in kernels_here() {
+        one_step_at_a_time(kernel);
     }
-    here
 }
 
-#[test]
-fn the_kernel_steps_like_the_compiled_rule() {
-    if !avx512_here() {
-        return;
-    }
+fn one_step_at_a_time(kernel: &Kernel) {
     let mut u = uniform();
     let mut spikes = 0;
     for n in LANE_COUNTS {
@@ -133,13 +161,12 @@ fn the_kernel_steps_like_the_compiled_rule() {
                 Input::Drives(&drives)
             };
             let mut fast_bits = all_set(n);
-            // SAFETY: the CPU has AVX-512 (checked above).
-            unsafe {
-                super::step_uniform(&C, fast.state(now, with_sum), input, fast_bits.words_mut())
-            };
+            // SAFETY: the CPU has the kernel's vector unit (kernels_here).
+            unsafe { (kernel.step)(&C, fast.state(now, with_sum), input, fast_bits.words_mut()) };
             let slow_bits = compiled_step(&C, &mut slow, now, with_sum, input);
-            assert_eq!(fast_bits.words(), slow_bits.words(), "n {n}, step {now}");
-            fast.assert_same(&slow, &format!("n {n}, step {now}"));
+            let at = format!("{}, n {n}, step {now}", kernel.name);
+            assert_eq!(fast_bits.words(), slow_bits.words(), "{at}");
+            fast.assert_same(&slow, &at);
             spikes += count(&fast_bits);
         }
     }
@@ -151,9 +178,12 @@ fn the_kernel_steps_like_the_compiled_rule() {
 
 #[test]
 fn a_pass_takes_the_steps_the_compiled_rule_takes() {
-    if !avx512_here() {
-        return;
+    for kernel in kernels_here() {
+        passes(kernel);
     }
+}
+
+fn passes(kernel: &Kernel) {
     let mut u = uniform();
     let mut spikes = 0;
     // A refractory period shorter than a pass lets a lane spike twice in one.
@@ -176,9 +206,9 @@ fn a_pass_takes_the_steps_the_compiled_rule_takes() {
                 let now = start + pass * PASS_STEPS as u64;
                 let with_sum = pass % 3 != 0;
                 let mut fast_bits: [LaneBits; PASS_STEPS] = std::array::from_fn(|_| all_set(n));
-                // SAFETY: the CPU has AVX-512 (checked above).
+                // SAFETY: the CPU has the kernel's vector unit (kernels_here).
                 unsafe {
-                    super::pass_uniform(
+                    (kernel.pass)(
                         &c,
                         fast.state(now, with_sum),
                         &drives,
@@ -189,10 +219,11 @@ fn a_pass_takes_the_steps_the_compiled_rule_takes() {
                     let step = now + k as u64;
                     let slow_bits =
                         compiled_step(&c, &mut slow, step, with_sum, Input::Drives(&drives));
-                    assert_eq!(fast_bits.words(), slow_bits.words(), "n {n}, step {step}");
+                    let at = format!("{}, n {n}, step {step}", kernel.name);
+                    assert_eq!(fast_bits.words(), slow_bits.words(), "{at}");
                     spikes += count(fast_bits);
                 }
-                fast.assert_same(&slow, &format!("n {n}, pass from step {now}"));
+                fast.assert_same(&slow, &format!("{}, n {n}, pass from {now}", kernel.name));
             }
         }
     }
