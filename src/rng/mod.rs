@@ -43,6 +43,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::lanes::LaneVec;
 
 #[cfg(target_arch = "x86_64")]
+pub mod avx2;
+#[cfg(target_arch = "x86_64")]
 pub mod avx512;
 mod lane_normals;
 mod normal;

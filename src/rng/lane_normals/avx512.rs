@@ -6,23 +6,8 @@
 
 use std::arch::x86_64::*;
 
+use super::Draws;
 use crate::rng::avx512::{Xoshiro8, first_try8};
-use crate::rng::{first_try, xoshiro_next};
-
-/// One step's draws of all lanes (see [`first_tries`]).
-pub struct Draws<'a> {
-    pub states: [&'a mut [u64]; 4],
-    pub base: &'a [f64],
-    pub scale: &'a [f64],
-    pub out: &'a mut [f64],
-    /// Each lane's 64-bit number.
-    pub bits: &'a mut [u64],
-    /// The rejected lanes, in order; needs room for 8 more entries than there are lanes.
-    pub rejects: &'a mut [u32],
-    /// With `DECAY`: `sum = offset + out` is written where accepted (empty otherwise).
-    pub offset: &'a [f64],
-    pub sum: &'a mut [f64],
-}
 
 /// Every lane's draw and first try: `out = base + scale x` where accepted (with `DECAY`,
 /// `out = out * base + scale x` and then `sum = offset + out` there, and `out` and `sum` left
@@ -35,13 +20,8 @@ pub struct Draws<'a> {
 /// # Safety
 /// The CPU has AVX-512F, DQ, VL and POPCNT.
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,popcnt")]
-pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(d: Draws<'_>) -> usize {
-    let n = d.out.len();
-    let [s0, s1, s2, s3] = d.states;
-    assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
-    assert!(d.base.len() >= n && d.scale.len() >= n && d.bits.len() >= n);
-    assert!(d.rejects.len() >= n + 8);
-    assert!(!DECAY || (d.offset.len() >= n && d.sum.len() >= n));
+pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(mut d: Draws<'_>) -> usize {
+    let n = d.check::<DECAY>();
     let mut count = 0;
     let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     let mut i = 0;
@@ -53,6 +33,7 @@ pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(d: Draws<'_>) ->
                 // SAFETY: i + 8 <= n, within every array (asserted above); count <= i, so the
                 // list has room for the 8 entries stored at count.
                 unsafe {
+                    let [s0, s1, s2, s3] = &mut d.states;
                     let mut rng = Xoshiro8::load([&*s0, &*s1, &*s2, &*s3], i);
                     let bits = rng.next();
                     rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
@@ -82,24 +63,7 @@ pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(d: Draws<'_>) ->
         }
     }
     for j in i..n {
-        let b = xoshiro_next(&mut s0[j], &mut s1[j], &mut s2[j], &mut s3[j]);
-        let (x, accepted) = first_try(b);
-        let base = if DECAY {
-            d.out[j] * d.base[j]
-        } else {
-            d.base[j]
-        };
-        if accepted || !DECAY {
-            d.out[j] = super::scaled(base, d.scale[j], x);
-        }
-        if DECAY && accepted {
-            d.sum[j] = d.offset[j] + d.out[j];
-        }
-        d.bits[j] = b;
-        if !accepted {
-            d.rejects[count] = j as u32;
-            count += 1;
-        }
+        d.one_lane::<DECAY>(j, &mut count);
     }
     count
 }

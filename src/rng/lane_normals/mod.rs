@@ -14,6 +14,8 @@
 //! numbers never make a round trip through memory.
 
 #[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
 
 use rand_core::Rng;
@@ -27,6 +29,59 @@ use crate::lanes::LaneVec;
 #[inline(always)]
 pub fn scaled(base: f64, scale: f64, z: f64) -> f64 {
     base + scale * z
+}
+
+/// One step's draws of all lanes, for the hand-written kernels (AVX-512, AVX2).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+struct Draws<'a> {
+    states: [&'a mut [u64]; 4],
+    base: &'a [f64],
+    scale: &'a [f64],
+    out: &'a mut [f64],
+    /// Each lane's 64-bit number.
+    bits: &'a mut [u64],
+    /// The rejected lanes, in order; needs room for 8 more entries than there are lanes.
+    rejects: &'a mut [u32],
+    /// With `DECAY`: `sum = offset + out` is written where accepted (empty otherwise).
+    offset: &'a [f64],
+    sum: &'a mut [f64],
+}
+
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+impl Draws<'_> {
+    /// The number of lanes, `out`'s; checks that every array holds them (and the list 8 more).
+    fn check<const DECAY: bool>(&self) -> usize {
+        let n = self.out.len();
+        assert!(self.states.iter().all(|s| s.len() >= n));
+        assert!(self.base.len() >= n && self.scale.len() >= n && self.bits.len() >= n);
+        assert!(self.rejects.len() >= n + 8);
+        assert!(!DECAY || (self.offset.len() >= n && self.sum.len() >= n));
+        n
+    }
+
+    /// Lane `j`'s draw and first try alone (a kernel's last lanes), listing it at `count` if
+    /// rejected; the same contract as the kernels'.
+    fn one_lane<const DECAY: bool>(&mut self, j: usize, count: &mut usize) {
+        let [s0, s1, s2, s3] = &mut self.states;
+        let b = xoshiro_next(&mut s0[j], &mut s1[j], &mut s2[j], &mut s3[j]);
+        let (x, accepted) = first_try(b);
+        let base = if DECAY {
+            self.out[j] * self.base[j]
+        } else {
+            self.base[j]
+        };
+        if accepted || !DECAY {
+            self.out[j] = scaled(base, self.scale[j], x);
+        }
+        if DECAY && accepted {
+            self.sum[j] = self.offset[j] + self.out[j];
+        }
+        self.bits[j] = b;
+        if !accepted {
+            self.rejects[*count] = j as u32;
+            *count += 1;
+        }
+    }
 }
 
 /// The fast per-lane normal source (see the module docs).
@@ -58,25 +113,32 @@ impl LaneNormals {
         let (base, scale) = (&base[..n], &scale[..n]);
         let [s0, s1, s2, s3] = self.streams.states(n);
         #[cfg(target_arch = "x86_64")]
-        if crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512 {
-            let draws = avx512::Draws {
-                states: [s0, s1, s2, s3],
-                base,
-                scale,
-                out,
-                bits: &mut self.bits,
-                rejects: &mut self.rejects,
-                offset,
-                sum,
-            };
-            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
-            return unsafe {
-                if crate::fastmath::pair_loads() {
-                    avx512::first_tries::<DECAY, true>(draws)
-                } else {
-                    avx512::first_tries::<DECAY, false>(draws)
-                }
-            };
+        {
+            use crate::fastmath::SimdLevel;
+            let level = crate::fastmath::simd_level();
+            if level >= SimdLevel::Avx2 {
+                let draws = Draws {
+                    states: [s0, s1, s2, s3],
+                    base,
+                    scale,
+                    out,
+                    bits: &mut self.bits,
+                    rejects: &mut self.rejects,
+                    offset,
+                    sum,
+                };
+                // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and
+                // POPCNT, and AVX2 only if it has AVX2 (every AVX2 CPU has POPCNT).
+                return unsafe {
+                    match level {
+                        SimdLevel::Avx512 if crate::fastmath::pair_loads() => {
+                            avx512::first_tries::<DECAY, true>(draws)
+                        }
+                        SimdLevel::Avx512 => avx512::first_tries::<DECAY, false>(draws),
+                        _ => avx2::first_tries::<DECAY>(draws),
+                    }
+                };
+            }
         }
         let (bits, rejected) = (&mut self.bits[..n], &mut self.rejected[..n]);
         let mut count = 0;
