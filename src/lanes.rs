@@ -184,9 +184,68 @@ impl LaneBits {
     }
 }
 
+/// For each mask of four lanes, the positions of its set bits in order (the rest zero).
+#[cfg(target_arch = "x86_64")]
+const POSITIONS: [[u32; 4]; 16] = {
+    let mut table = [[0u32; 4]; 16];
+    let mut mask = 0;
+    while mask < 16 {
+        let (mut lane, mut k) = (0, 0);
+        while lane < 4 {
+            if mask >> lane & 1 == 1 {
+                table[mask][k] = lane as u32;
+                k += 1;
+            }
+            lane += 1;
+        }
+        mask += 1;
+    }
+    table
+};
+
+/// Lists the lanes `first + j` of the set bits `j` of the four-lane `mask` at `list` (four
+/// entries stored, as many meant as bits are set) and returns their number: the AVX2 kernels'
+/// stand-in for AVX-512's compress, without a branch (a branch on a rare lane would be
+/// mispredicted each time it is taken).
+///
+/// # Safety
+/// `mask < 16`, and `list` has room for four entries.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,popcnt")]
+pub unsafe fn list4(mask: u32, first: usize, list: *mut u32) -> usize {
+    use std::arch::x86_64::*;
+    // SAFETY: mask < 16 indexes the table; the caller guarantees the room.
+    unsafe {
+        let at = _mm_loadu_si128(POSITIONS.get_unchecked(mask as usize).as_ptr().cast());
+        let listed = _mm_add_epi32(_mm_set1_epi32(first as i32), at);
+        _mm_storeu_si128(list.cast(), listed);
+    }
+    mask.count_ones() as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn list4_lists_the_set_lanes_in_order() {
+        if crate::fastmath::detected() < crate::fastmath::SimdLevel::Avx2 {
+            eprintln!("no AVX2 here: list4 is not used");
+            return;
+        }
+        for mask in 0..16u32 {
+            let mut list = [99u32; 4];
+            // SAFETY: AVX2 checked above; mask < 16; four entries.
+            let n = unsafe { list4(mask, 40, list.as_mut_ptr()) };
+            let want: Vec<u32> = (0..4)
+                .filter(|j| mask >> j & 1 == 1)
+                .map(|j| 40 + j)
+                .collect();
+            assert_eq!(&list[..n], &want[..], "mask {mask:04b}");
+        }
+    }
 
     #[test]
     fn a_lane_vec_is_an_aligned_growable_slice() {

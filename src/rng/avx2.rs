@@ -44,6 +44,9 @@ impl Xoshiro4 {
     }
 
     /// The next number of each lane.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 (unsafe to call only from code compiled without it).
     #[inline]
     #[target_feature(enable = "avx2")]
     pub fn next(&mut self) -> __m256i {
@@ -63,6 +66,9 @@ impl Xoshiro4 {
 /// (all bits set). The table entries `x_i` and `x_{i+1}` of each lane are read by one 16-byte
 /// load of the pair per lane and put into lane order by two inserts and two unpacks, where the
 /// compiler's loop loads each entry alone (the same entries, so the same bits).
+///
+/// # Safety
+/// The CPU has AVX2 (unsafe to call only from code compiled without it).
 #[inline]
 #[target_feature(enable = "avx2")]
 pub fn first_try4(bits: __m256i) -> (__m256d, __m256d) {

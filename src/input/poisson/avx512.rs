@@ -9,32 +9,8 @@
 
 use std::arch::x86_64::*;
 
-use super::HEAD;
+use super::{HEAD, Step};
 use crate::rng::avx512::Xoshiro8;
-
-/// One step's arrays (see [`draw_and_apply`]).
-pub struct Step<'a> {
-    pub states: [&'a mut [u64]; 4],
-    /// The CDF head's thresholds ([`super::threshold`]).
-    pub head: [&'a [u64]; HEAD],
-    pub w_na: &'a [f64],
-    pub decay: &'a [f64],
-    pub base: &'a [f64],
-    pub i_syn_na: &'a mut [f64],
-    pub raw: &'a mut [u64],
-    pub events: &'a mut [u32],
-    /// Whether to add the counts to `events` rather than write them.
-    pub add_events: bool,
-    pub current: &'a mut [f64],
-    /// The lanes needing the table, in order; needs room for 8 more entries than lanes.
-    pub rare: &'a mut [u32],
-    /// The next step's counts, drawn in the same pass (`HEAD` where the table is needed).
-    pub ahead: &'a mut [u32],
-    /// The next step's numbers (written only for the lanes in `rare_ahead`).
-    pub raw_ahead: &'a mut [u64],
-    /// The lanes whose next count needs the table, in order (8 entries to spare).
-    pub rare_ahead: &'a mut [u32],
-}
 
 /// Draws every lane's number (into `raw`, for the lanes listed in `rare`) and count; for the
 /// lanes whose count is below `HEAD`, applies the synapse, writes the current `base + I_syn`

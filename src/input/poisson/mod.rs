@@ -17,6 +17,8 @@
 //! same counts from the same numbers.
 
 #[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -261,6 +263,34 @@ fn threshold(f: f64) -> u64 {
     }
 }
 
+/// One step's arrays for the hand-written kernels (`avx512::draw_and_apply`,
+/// `avx2::draw_and_apply`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+struct Step<'a> {
+    states: [&'a mut [u64]; 4],
+    /// The CDF head's thresholds ([`threshold`]).
+    head: [&'a [u64]; HEAD],
+    w_na: &'a [f64],
+    decay: &'a [f64],
+    base: &'a [f64],
+    i_syn_na: &'a mut [f64],
+    /// This step's numbers (needed only for the lanes in `rare`; a kernel may write the others).
+    raw: &'a mut [u64],
+    events: &'a mut [u32],
+    /// Whether to add the counts to `events` rather than write them.
+    add_events: bool,
+    current: &'a mut [f64],
+    /// The lanes needing the table, in order; needs room for 8 more entries than lanes.
+    rare: &'a mut [u32],
+    /// The next step's counts, drawn in the same pass (`HEAD` where the table is needed).
+    ahead: &'a mut [u32],
+    /// The next step's numbers (needed only for the lanes in `rare_ahead`; a kernel may write
+    /// the others too).
+    raw_ahead: &'a mut [u64],
+    /// The lanes whose next count needs the table, in order (8 entries to spare).
+    rare_ahead: &'a mut [u32],
+}
+
 /// The fast path (see the module docs).
 #[derive(Default)]
 pub struct PoissonLanes {
@@ -357,11 +387,9 @@ impl PartLanes for PoissonLanes {
             add,
         } = events;
         #[cfg(target_arch = "x86_64")]
-        if n.is_multiple_of(8)
-            && crate::fastmath::simd_level() == crate::fastmath::SimdLevel::Avx512
-        {
+        if let Some(draw_and_apply) = kernel(n) {
             let [f0, f1, f2, f3] = &self.head;
-            let pass = avx512::Step {
+            let pass = Step {
                 states: self.streams.states(n),
                 head: [f0, f1, f2, f3],
                 w_na: &self.w_na,
@@ -377,8 +405,8 @@ impl PartLanes for PoissonLanes {
                 raw_ahead: &mut self.raw_ahead,
                 rare_ahead: &mut self.rare_ahead,
             };
-            // SAFETY: simd_level() reports AVX-512 only if the CPU has F, DQ, VL, BW and POPCNT.
-            let (rare, rare_ahead) = unsafe { avx512::draw_and_apply(pass) };
+            // SAFETY: kernel() gives a kernel only for a vector unit the CPU has.
+            let (rare, rare_ahead) = unsafe { draw_and_apply(pass) };
             for &lane in &self.rare_ahead[..rare_ahead] {
                 let i = lane as usize;
                 self.ahead[i] = self
@@ -431,6 +459,18 @@ impl PoissonLanes {
         self.tables
             .get(self.table[i])
             .sample(to_uniform(self.raw[i]))
+    }
+}
+
+/// The hand-written kernel for `n` lanes on this CPU, if there is one: AVX-512 for a multiple
+/// of eight lanes, AVX2 for a multiple of four. (Unsafe to call unless the CPU has its unit.)
+#[cfg(target_arch = "x86_64")]
+fn kernel(n: usize) -> Option<unsafe fn(Step<'_>) -> (usize, usize)> {
+    use crate::fastmath::SimdLevel;
+    match crate::fastmath::simd_level() {
+        SimdLevel::Avx512 if n.is_multiple_of(8) => Some(avx512::draw_and_apply),
+        SimdLevel::Avx512 | SimdLevel::Avx2 if n.is_multiple_of(4) => Some(avx2::draw_and_apply),
+        _ => None,
     }
 }
 

@@ -1,31 +1,15 @@
 //! The AVX2 loop of [`LaneNormals`](super::LaneNormals), written with explicit vector
 //! instructions, as the AVX-512 one is: the table's pairs read by one load per lane
-//! ([`first_try4`]), and the lanes whose first try is rejected listed as the loop goes (a
-//! 16-entry table of positions per four lanes' mask, no branch), where the compiler's loop
+//! ([`first_try4`]), and the lanes whose first try is rejected listed as the loop goes
+//! ([`list4`], no branch), where the compiler's loop
 //! stores a flag byte per lane (four packs per four lanes) for a second pass to scan.
 
 use std::arch::x86_64::*;
 
 use super::Draws;
+use crate::fastmath::opaque_pd;
+use crate::lanes::list4;
 use crate::rng::avx2::{Xoshiro4, first_try4};
-
-/// For each mask of four lanes, the positions of its set bits in order (the rest zero).
-const POSITIONS: [[u32; 4]; 16] = {
-    let mut table = [[0u32; 4]; 16];
-    let mut mask = 0;
-    while mask < 16 {
-        let (mut lane, mut k) = (0, 0);
-        while lane < 4 {
-            if mask >> lane & 1 == 1 {
-                table[mask][k] = lane as u32;
-                k += 1;
-            }
-            lane += 1;
-        }
-        mask += 1;
-    }
-    table
-};
 
 /// Every lane's draw and first try, as [`super::avx512::first_tries`] (the same contract):
 /// `out = base + scale x` where accepted (with `DECAY`, `out = out * base + scale x` and then
@@ -48,9 +32,9 @@ pub unsafe fn first_tries<const DECAY: bool>(mut d: Draws<'_>) -> usize {
                 // list has room for the 4 entries stored at count.
                 unsafe {
                     let [s0, s1, s2, s3] = &mut d.states;
-                    let mut rng = Xoshiro4::load([&*s0, &*s1, &*s2, &*s3], i);
+                    let mut rng = Xoshiro4::load([&**s0, &**s1, &**s2, &**s3], i);
                     let bits = rng.next();
-                    rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
+                    rng.store([&mut **s0, &mut **s1, &mut **s2, &mut **s3], i);
                     let (x, rejected) = first_try4(bits);
                     let mut base = _mm256_loadu_pd(d.base.as_ptr().add(i));
                     let at = d.out.as_mut_ptr().add(i);
@@ -61,22 +45,19 @@ pub unsafe fn first_tries<const DECAY: bool>(mut d: Draws<'_>) -> usize {
                     let scale = _mm256_loadu_pd(d.scale.as_ptr().add(i));
                     let mut out = _mm256_add_pd(base, _mm256_mul_pd(scale, x));
                     if DECAY {
-                        // Plain stores of blends: AVX2's masked stores are slow on AMD.
+                        // Plain stores of blends (opaque_pd: not masked stores, which are
+                        // slow on AMD).
                         out = _mm256_blendv_pd(out, old, rejected);
                         let sum_at = d.sum.as_mut_ptr().add(i);
                         let sum = _mm256_add_pd(_mm256_loadu_pd(d.offset.as_ptr().add(i)), out);
                         let sum = _mm256_blendv_pd(sum, _mm256_loadu_pd(sum_at), rejected);
-                        _mm256_storeu_pd(sum_at, sum);
+                        _mm256_storeu_pd(sum_at, opaque_pd(sum));
+                        out = opaque_pd(out);
                     }
                     _mm256_storeu_pd(at, out);
                     _mm256_storeu_si256(d.bits.as_mut_ptr().add(i).cast(), bits);
-                    let mask = _mm256_movemask_pd(rejected) as usize;
-                    let listed = _mm_add_epi32(
-                        _mm_set1_epi32(i as i32),
-                        _mm_loadu_si128(POSITIONS[mask].as_ptr().cast()),
-                    );
-                    _mm_storeu_si128(d.rejects.as_mut_ptr().add(count).cast(), listed);
-                    count += mask.count_ones() as usize;
+                    let mask = _mm256_movemask_pd(rejected) as u32;
+                    count += list4(mask, i, d.rejects.as_mut_ptr().add(count));
                 }
                 i += 4;
             }

@@ -34,9 +34,9 @@ pub unsafe fn first_tries<const DECAY: bool, const PAIRS: bool>(mut d: Draws<'_>
                 // list has room for the 8 entries stored at count.
                 unsafe {
                     let [s0, s1, s2, s3] = &mut d.states;
-                    let mut rng = Xoshiro8::load([&*s0, &*s1, &*s2, &*s3], i);
+                    let mut rng = Xoshiro8::load([&**s0, &**s1, &**s2, &**s3], i);
                     let bits = rng.next();
-                    rng.store([&mut *s0, &mut *s1, &mut *s2, &mut *s3], i);
+                    rng.store([&mut **s0, &mut **s1, &mut **s2, &mut **s3], i);
                     let (x, rejected) = first_try8::<PAIRS>(bits);
                     let mut base = _mm512_loadu_pd(d.base.as_ptr().add(i));
                     let at = d.out.as_mut_ptr().add(i);
