@@ -205,8 +205,7 @@ const POSITIONS: [[u32; 4]; 16] = {
 
 /// Lists the lanes `first + j` of the set bits `j` of the four-lane `mask` at `list` (four
 /// entries stored, as many meant as bits are set) and returns their number: the AVX2 kernels'
-/// stand-in for AVX-512's compress, without a branch (a branch on a rare lane would be
-/// mispredicted each time it is taken).
+/// stand-in for AVX-512's compress (a table of positions per mask, no branch per lane).
 ///
 /// # Safety
 /// `mask < 16`, and `list` has room for four entries.
