@@ -11,9 +11,9 @@
 //! held side by side, so `k < 4` (all but ~1e-3 of the draws at `rate*dt = 0.4`) is found by four
 //! vector compares; larger counts search the table. It compares the 64-bit numbers themselves
 //! with integer thresholds ([`threshold`]: `u >= F` exactly where the number is above it), which
-//! spares the conversion of each number to its uniform. Its AVX-512 loop draws two steps' counts in
-//! one pass (each lane's numbers in their order, so the same counts) and applies the second at
-//! the next step. [`PoissonReference`] is the scalar twin the tests compare with; both give the
+//! spares the conversion of each number to its uniform. Its AVX-512 and AVX2 loops draw two
+//! steps' counts in one pass (each lane's numbers in their order, so the same counts) and apply
+//! the second at the next step. [`PoissonReference`] is the scalar twin the tests compare with; both give the
 //! same counts from the same numbers.
 
 #[cfg(target_arch = "x86_64")]
@@ -306,9 +306,9 @@ pub struct PoissonLanes {
     raw: LaneVec<u64>,
     /// Each lane's count of this step (portable loops).
     counts: LaneVec<u32>,
-    /// The lanes whose count needs the table this step (AVX-512 loop; 8 entries to spare).
+    /// The lanes whose count needs the table this step (the vector kernels; 8 entries to spare).
     rare: Vec<u32>,
-    /// The AVX-512 loop draws two steps' counts per pass: the next step's (resolved), its
+    /// The vector kernels draw two steps' counts per pass: the next step's (resolved), its
     /// numbers where the table is needed, and which step they are for.
     ahead: LaneVec<u32>,
     raw_ahead: LaneVec<u64>,
