@@ -59,8 +59,9 @@ fn fast_poisson_counts_equal_the_reference() {
         for (k, v) in [(MU, 0.3), (RATE, rate), (W, 0.1), (TAU_S, 2.0)] {
             job.input.set(k, Some(v));
         }
-        // 128 lanes take the AVX-512 loop where the CPU has it, 100 the portable one.
-        for n in [100, 128] {
+        // 128 lanes take the AVX-512 kernel where the CPU has it (else the AVX2 one), 100 the
+        // AVX2 kernel (a multiple of 4, not of 8), 102 the compiled loops.
+        for n in [100, 102, 128] {
             job.sim.neurons = n as u64;
             let mut fast = fast(Model::POISSON);
             let mut reference = reference(Model::POISSON);
