@@ -7,8 +7,9 @@
 //! numbers with the thresholds are signed compares of both with their top bit flipped; the
 //! counts, summed as 64-bit lanes, are narrowed to 32 bits by a permute; the rare lanes are
 //! listed by [`list4`]; and masked stores (slow on AMD) become a branch on the rare lanes (a
-//! count beyond the head, about one draw in a thousand, so the branch is predicted): only
-//! where there are any are the numbers and list entries stored, and the synapse blended.
+//! count beyond the head: about one draw in a thousand at 0.4 events per step, so the branch is
+//! predicted): only where there are any are the numbers and list entries stored, and the
+//! synapse blended.
 //!
 //! Runs only where the CPU has AVX2 ([`crate::fastmath::simd_level`]).
 
