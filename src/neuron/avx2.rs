@@ -17,7 +17,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{Constants, Input, PASS_STEPS, State};
+use super::{Constants, Input, PASS_STEPS, State, free_again, sum_ptr};
 
 /// Blocks of eight lanes a pass steps side by side. One: a block's state (potentials, sums,
 /// free-from steps, drives: eight registers) and the pass's constants fill the 16 AVX2
@@ -179,23 +179,6 @@ pub unsafe fn pass_uniform(
             }
         }
     }
-}
-
-/// Where `state`'s voltage sums are (taken out of it), checked to hold `n` lanes; null if the
-/// step is not counted.
-fn sum_ptr(state: &mut State<'_>, n: usize) -> *mut f64 {
-    match state.v_sum.take() {
-        Some(sum) => {
-            assert!(sum.len() >= n);
-            sum.as_mut_ptr()
-        }
-        None => std::ptr::null_mut(),
-    }
-}
-
-/// The free-from step of a lane that spikes at step `now`.
-fn free_again(c: &Constants, now: u64) -> i64 {
-    (now + 1 + u64::from(c.refractory_steps)) as i64
 }
 
 /// The constants of the rule, in vectors.

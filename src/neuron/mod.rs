@@ -324,6 +324,25 @@ fn pass_kernel() -> Option<PassKernel> {
     }
 }
 
+/// Where `state`'s voltage sums are (taken out of it), checked to hold `n` lanes; null if the
+/// step is not counted (for the kernels, which take raw pointers).
+#[cfg(target_arch = "x86_64")]
+fn sum_ptr(state: &mut State<'_>, n: usize) -> *mut f64 {
+    match state.v_sum.take() {
+        Some(sum) => {
+            assert!(sum.len() >= n);
+            sum.as_mut_ptr()
+        }
+        None => std::ptr::null_mut(),
+    }
+}
+
+/// The free-from step of a lane that spikes at step `now` (for the kernels' vectors).
+#[cfg(target_arch = "x86_64")]
+fn free_again(c: &Constants, now: u64) -> i64 {
+    (now + 1 + u64::from(c.refractory_steps)) as i64
+}
+
 /// What a step changes (besides the spike flags).
 struct State<'a> {
     v_mv: &'a mut [f64],

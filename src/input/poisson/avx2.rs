@@ -26,15 +26,8 @@ use crate::rng::avx2::Xoshiro4;
 /// The CPU has AVX2 and POPCNT.
 #[target_feature(enable = "avx2,popcnt")]
 pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
-    let n = s.current.len();
+    let n = s.check(4);
     let [s0, s1, s2, s3] = s.states;
-    assert!(n.is_multiple_of(4));
-    assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
-    assert!(s.head.iter().all(|h| h.len() >= n));
-    assert!(s.w_na.len() >= n && s.decay.len() >= n && s.base.len() >= n);
-    assert!(s.i_syn_na.len() >= n && s.raw.len() >= n && s.events.len() >= n);
-    assert!(s.rare.len() >= n + 8 && s.rare_ahead.len() >= n + 8);
-    assert!(s.ahead.len() >= n && s.raw_ahead.len() >= n);
     let (mut count, mut count_ahead) = (0, 0);
     let top = _mm256_set1_epi64x(i64::MIN);
     let all_head = _mm_set1_epi32(HEAD as i32);

@@ -25,15 +25,8 @@ use crate::rng::avx512::Xoshiro8;
 /// The CPU has AVX-512F, DQ and VL, and POPCNT.
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,popcnt")]
 pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
-    let n = s.current.len();
+    let n = s.check(8);
     let [s0, s1, s2, s3] = s.states;
-    assert!(n.is_multiple_of(8));
-    assert!(s0.len() >= n && s1.len() >= n && s2.len() >= n && s3.len() >= n);
-    assert!(s.head.iter().all(|h| h.len() >= n));
-    assert!(s.w_na.len() >= n && s.decay.len() >= n && s.base.len() >= n);
-    assert!(s.i_syn_na.len() >= n && s.raw.len() >= n && s.events.len() >= n);
-    assert!(s.rare.len() >= n + 8 && s.rare_ahead.len() >= n + 8);
-    assert!(s.ahead.len() >= n && s.raw_ahead.len() >= n);
     let (mut count, mut count_ahead) = (0, 0);
     let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for i in (0..n).step_by(8) {

@@ -291,6 +291,23 @@ struct Step<'a> {
     rare_ahead: &'a mut [u32],
 }
 
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+impl Step<'_> {
+    /// The number of lanes, `current`'s; checks that every array holds them (the lists 8
+    /// more) and that they are a multiple of `block`, the kernel's vector.
+    fn check(&self, block: usize) -> usize {
+        let n = self.current.len();
+        assert!(n.is_multiple_of(block));
+        assert!(self.states.iter().all(|s| s.len() >= n));
+        assert!(self.head.iter().all(|h| h.len() >= n));
+        assert!(self.w_na.len() >= n && self.decay.len() >= n && self.base.len() >= n);
+        assert!(self.i_syn_na.len() >= n && self.raw.len() >= n && self.events.len() >= n);
+        assert!(self.rare.len() >= n + 8 && self.rare_ahead.len() >= n + 8);
+        assert!(self.ahead.len() >= n && self.raw_ahead.len() >= n);
+        n
+    }
+}
+
 /// The fast path (see the module docs).
 #[derive(Default)]
 pub struct PoissonLanes {
