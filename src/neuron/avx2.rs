@@ -19,11 +19,6 @@ use std::arch::x86_64::*;
 
 use super::{Constants, Input, PASS_STEPS, State, free_again, sum_ptr};
 
-/// Blocks of eight lanes a pass steps side by side. One: a block's state (potentials, sums,
-/// free-from steps, drives: eight registers) and the pass's constants fill the 16 AVX2
-/// registers already; two blocks spill, and W4 took 1.17x the time (AMD EPYC Zen 3).
-const PASS_BLOCKS: usize = 1;
-
 /// One step of every lane of `state` (see [`rule`](super::rule)).
 ///
 /// # Safety
@@ -156,16 +151,14 @@ pub unsafe fn pass_uniform(
         sum,
         spiked: spiked.map(|s| s.as_mut_ptr().cast::<u8>()),
     };
-    let group = 8 * PASS_BLOCKS;
-    let grouped = n / group * group;
     let whole = n / 8 * 8;
     // SAFETY: each call covers lanes that exist (the bounds checked above; the sum pointer is
     // used only if not null); the caller guarantees AVX2.
     unsafe {
         if sum.is_null() {
-            p.lanes::<false>(grouped, whole);
+            p.lanes::<false>(whole);
         } else {
-            p.lanes::<true>(grouped, whole);
+            p.lanes::<true>(whole);
         }
         if whole < n {
             for k in 0..PASS_STEPS {
@@ -316,79 +309,67 @@ struct Pass {
 }
 
 impl Pass {
-    /// The pass over lanes `0..whole` (a multiple of eight): [`PASS_BLOCKS`] blocks at a time
-    /// up to `grouped`, then single blocks.
+    /// The pass over lanes `0..whole` (a multiple of eight), one block of eight at a time. (The
+    /// AVX-512 kernel steps four blocks side by side; here a block's state, eight registers,
+    /// and the pass's constants fill the 16 AVX2 registers already: two blocks side by side
+    /// spilled, and W4 took 1.17x the time on AMD EPYC Zen 3.)
     ///
     /// # Safety
     /// AVX2; every array holds `whole` lanes (`sum` too, if `SUM`), and every `spiked[k]` has a
     /// byte for every eight of them.
     #[inline]
     #[target_feature(enable = "avx2")]
-    unsafe fn lanes<const SUM: bool>(&self, grouped: usize, whole: usize) {
-        // SAFETY: each call covers lanes that exist (the caller's bounds).
-        unsafe {
-            for i in (0..grouped).step_by(8 * PASS_BLOCKS) {
-                self.blocks::<PASS_BLOCKS, SUM>(i);
-            }
-            for i in (grouped..whole).step_by(8) {
-                self.blocks::<1, SUM>(i);
-            }
+    unsafe fn lanes<const SUM: bool>(&self, whole: usize) {
+        for i in (0..whole).step_by(8) {
+            // SAFETY: lanes i..i + 8 exist (the caller's bounds).
+            unsafe { self.block::<SUM>(i) };
         }
     }
 
-    /// Lanes `i..i + 8 B` through every step of the pass.
+    /// Lanes `i..i + 8` through every step of the pass.
     ///
     /// # Safety
-    /// AVX2; the lanes exist in every array, and their bytes of flags in every `spiked[k]`.
+    /// AVX2; the lanes exist in every array, and their byte of flags in every `spiked[k]`.
     #[inline]
     #[target_feature(enable = "avx2")]
-    unsafe fn blocks<const B: usize, const SUM: bool>(&self, i: usize) {
-        // Register h of block b holds lanes i + 8 b + 4 h .. + 4.
-        let at = |b: usize, h: usize| i + 8 * b + 4 * h;
+    unsafe fn block<const SUM: bool>(&self, i: usize) {
+        // Register h holds lanes i + 4 h .. + 4.
+        let at = |h: usize| i + 4 * h;
         // SAFETY: the caller guarantees the lanes.
         unsafe {
-            let mut v: [[__m256d; 2]; B] = std::array::from_fn(|b| {
-                std::array::from_fn(|h| _mm256_loadu_pd(self.v_mv.add(at(b, h))))
+            let mut v: [__m256d; 2] =
+                std::array::from_fn(|h| _mm256_loadu_pd(self.v_mv.add(at(h))));
+            let mut sum: [__m256d; 2] = std::array::from_fn(|h| {
+                if SUM {
+                    _mm256_loadu_pd(self.sum.add(at(h)))
+                } else {
+                    _mm256_setzero_pd()
+                }
             });
-            let mut sum: [[__m256d; 2]; B] = std::array::from_fn(|b| {
-                std::array::from_fn(|h| {
-                    if SUM {
-                        _mm256_loadu_pd(self.sum.add(at(b, h)))
-                    } else {
-                        _mm256_setzero_pd()
-                    }
-                })
-            });
-            let mut free_from: [[__m256i; 2]; B] = std::array::from_fn(|b| {
-                std::array::from_fn(|h| _mm256_loadu_si256(self.free_from.add(at(b, h)).cast()))
-            });
-            let drive: [[__m256d; 2]; B] = std::array::from_fn(|b| {
-                std::array::from_fn(|h| _mm256_loadu_pd(self.drives.add(at(b, h))))
-            });
+            let mut free_from: [__m256i; 2] =
+                std::array::from_fn(|h| _mm256_loadu_si256(self.free_from.add(at(h)).cast()));
+            let drive: [__m256d; 2] =
+                std::array::from_fn(|h| _mm256_loadu_pd(self.drives.add(at(h))));
             for k in 0..PASS_STEPS {
-                for b in 0..B {
-                    let mut bits = 0;
-                    for h in 0..2 {
-                        if SUM {
-                            sum[b][h] = _mm256_add_pd(sum[b][h], v[b][h]);
-                        }
-                        let held = _mm256_cmpgt_epi64(free_from[b][h], self.now[k]);
-                        let (next, spike) = self.rule.step(v[b][h], held, drive[b][h]);
-                        v[b][h] = next;
-                        free_from[b][h] = hold(free_from[b][h], spike, self.free_again[k]);
-                        bits |= movemask(spike) << (4 * h);
-                    }
-                    *self.spiked[k].add(at(b, 0) / 8) = bits;
-                }
-            }
-            for b in 0..B {
+                let mut bits = 0;
                 for h in 0..2 {
-                    _mm256_storeu_pd(self.v_mv.add(at(b, h)), v[b][h]);
                     if SUM {
-                        _mm256_storeu_pd(self.sum.add(at(b, h)), sum[b][h]);
+                        sum[h] = _mm256_add_pd(sum[h], v[h]);
                     }
-                    _mm256_storeu_si256(self.free_from.add(at(b, h)).cast(), free_from[b][h]);
+                    let held = _mm256_cmpgt_epi64(free_from[h], self.now[k]);
+                    let (next, spike) = self.rule.step(v[h], held, drive[h]);
+                    v[h] = next;
+                    free_from[h] = hold(free_from[h], spike, self.free_again[k]);
+                    bits |= movemask(spike) << (4 * h);
                 }
+                *self.spiked[k].add(i / 8) = bits;
+            }
+            for h in 0..2 {
+                _mm256_storeu_pd(self.v_mv.add(at(h)), v[h]);
+                if SUM {
+                    _mm256_storeu_pd(self.sum.add(at(h)), sum[h]);
+                }
+                _mm256_storeu_si256(self.free_from.add(at(h)).cast(), free_from[h]);
             }
         }
     }

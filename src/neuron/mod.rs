@@ -337,10 +337,17 @@ fn sum_ptr(state: &mut State<'_>, n: usize) -> *mut f64 {
     }
 }
 
-/// The free-from step of a lane that spikes at step `now` (for the kernels' vectors).
+/// The free-from step of a lane that spikes at step `now`: held for the next
+/// `refractory_steps` steps.
+#[inline(always)]
+fn free_after_spike(c: &Constants, now: u64) -> u64 {
+    now + 1 + u64::from(c.refractory_steps)
+}
+
+/// [`free_after_spike`] as the kernels' 64-bit lanes hold it (below 2^34, so exact).
 #[cfg(target_arch = "x86_64")]
 fn free_again(c: &Constants, now: u64) -> i64 {
-    (now + 1 + u64::from(c.refractory_steps)) as i64
+    free_after_spike(c, now) as i64
 }
 
 /// What a step changes (besides the spike flags).
@@ -507,7 +514,7 @@ fn rule(
     // store, which on AMD Zen 3 (AVX2) is slow itself and stalls the next step's load of the
     // same lanes (two thirds of a constant-input run's time, measured).
     *free_from = if spike {
-        now + 1 + u64::from(c.refractory_steps)
+        free_after_spike(c, now)
     } else {
         *free_from
     };

@@ -59,7 +59,7 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
             _mm_storeu_si128(s.ahead.as_mut_ptr().add(i).cast(), k_next);
             // Lanes beyond the head are rare (one draw in a thousand at 0.4 events per step),
             // so a branch on them is predicted: their numbers and list entries are stored only
-            // when there are any (the loop is bound by its stores).
+            // when there are any.
             let rare_next = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k_next, all_head)));
             if rare_next != 0 {
                 _mm256_storeu_si256(s.raw_ahead.as_mut_ptr().add(i).cast(), raw_next);
