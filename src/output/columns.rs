@@ -358,9 +358,9 @@ pub type Row = (Job, JobResult);
 
 /// The arrays of `rows`, in column order: one column at a time over all rows (the same fill
 /// for every row in turn is far cheaper than every fill for one row: its indirect call is
-/// predicted). In tiles of 32 rows, every column of a tile before the next, it was slower
-/// (the writer's time in it 0.3 -> 0.48 of the writer's): the long strided walks of the rows
-/// prefetch well.
+/// predicted). In tiles of 32 rows, every column of a tile before the next, it was slower (its
+/// share of the writer thread's time 0.30 -> 0.48 in W5): the long strided walks over all rows
+/// prefetch well, the short ones do not.
 pub fn arrays(rows: &[Row]) -> Vec<ArrayRef> {
     COLUMNS
         .iter()
