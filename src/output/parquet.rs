@@ -112,11 +112,7 @@ impl<W: Write + Send> ResultWriter<W> {
     pub fn push(&mut self, job: Job, result: JobResult) -> parquet::errors::Result<()> {
         self.rows.push((job, result));
         if self.rows.len() >= self.capacity {
-            let rows = std::mem::take(&mut self.rows);
-            let written = self.write_batch(&rows);
-            self.rows = rows;
-            self.rows.clear();
-            written?;
+            self.write_buffer()?;
         }
         Ok(())
     }
@@ -140,6 +136,15 @@ impl<W: Write + Send> ResultWriter<W> {
         Ok(())
     }
 
+    /// Encodes the buffered rows as one batch and empties the buffer, keeping its memory.
+    fn write_buffer(&mut self) -> parquet::errors::Result<()> {
+        let rows = std::mem::take(&mut self.rows);
+        let written = self.write_batch(&rows);
+        self.rows = rows;
+        self.rows.clear();
+        written
+    }
+
     /// Encodes `rows` as one batch into the current row group (which the Parquet writer closes
     /// when it holds [`ROW_GROUP_ROWS`]).
     fn write_batch(&mut self, rows: &[Row]) -> parquet::errors::Result<()> {
@@ -150,8 +155,7 @@ impl<W: Write + Send> ResultWriter<W> {
     /// Writes the remaining rows and the footer; returns the sink.
     pub fn finish(mut self) -> parquet::errors::Result<W> {
         if !self.rows.is_empty() {
-            let rows = std::mem::take(&mut self.rows);
-            self.write_batch(&rows)?;
+            self.write_buffer()?;
         }
         self.writer.finish()
     }
@@ -209,8 +213,8 @@ mod tests {
     use crate::grid::Grid;
     use crate::spec::Spec;
 
-    /// 70 rows (two whole tiles of `arrays` and a part), some with histograms, some with null
-    /// statistics (no spikes) and two label values.
+    /// 70 rows (not a multiple of the test writer's 30-row batches), some with histograms, some
+    /// with null statistics (no spikes) and two label values.
     fn rows() -> Vec<Row> {
         let text = "[neuron]\nt_ref_ms = 2.0\n[simulation]\ndt_ms = 0.1\nduration_ms = 50.0\n\
                     neurons = 2\nisi_bin_ms = 1.0\n\
