@@ -1,7 +1,7 @@
 //! Parsing and validating specs of many blocks: the time per block must not grow with the
 //! number of blocks (it did: counting the newlines before every key made 20,000 one-key blocks
-//! take 6 s). `cargo bench --bench spec_parse`: criterion's time per spec; divide by the
-//! blocks, which the group reports as its throughput ("elem/s").
+//! take 6 s). `cargo bench -p lifsweep-benches --bench spec_parse`: criterion's time per spec;
+//! divide by the blocks, which the group reports as its throughput ("elem/s").
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lifsweep::spec::Spec;

@@ -1,8 +1,9 @@
 //! Stepper throughput per input model and population size, in neuron-steps per second.
 //!
-//! `cargo bench` — one batch of N neurons (N = 1 .. 1e5, cut into the engine's batches as a sweep
-//! would) stepped for a fixed number of steps on one thread; and the membrane update alone on one
-//! batch of 256 lanes with constant input, one step at a time against passes of several steps
+//! `cargo bench -p lifsweep-benches --bench stepper` — one batch of N neurons (N = 1 .. 1e5, cut
+//! into the engine's batches as a sweep would) stepped for a fixed number of steps on one
+//! thread; and the membrane update alone on one batch of 256 lanes with constant input, one
+//! step at a time against passes of several steps
 //! (`membrane/...`: its throughput divided by 8 is eight-lane blocks per second).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

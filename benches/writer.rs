@@ -1,7 +1,7 @@
 //! The writer thread's work per row: a W5-like noise sweep's rows (10,000 one-neuron jobs of
 //! 100 steps, their real statistics and theory) and a W4-like constant sweep's, turned into
 //! Arrow arrays and encoded into a Parquet file in memory, as `ResultWriter` does on the writer
-//! thread. `cargo bench --bench writer` (throughput in rows per second).
+//! thread. `cargo bench -p lifsweep-benches --bench writer` (throughput in rows per second).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lifsweep::engine::{self, Counters};
