@@ -7,5 +7,6 @@ use clap::Parser;
 static ALLOCATOR: lifsweep::alloc::Reporting = lifsweep::alloc::Reporting;
 
 fn main() -> std::process::ExitCode {
+    lifsweep::alloc::keep_freed_memory();
     lifsweep::cli::main(lifsweep::cli::Cli::parse())
 }
