@@ -68,26 +68,24 @@ unsafe impl GlobalAlloc for Reporting {
     }
 }
 
-/// Bytes of freed memory each malloc heap keeps at its top (glibc's `M_TOP_PAD`) instead of
-/// handing them back to the kernel.
-const TOP_PAD: i32 = 64 << 20;
-
-/// Allocations from this size on get pages of their own from the kernel (glibc's
-/// `M_MMAP_THRESHOLD`; 32 MiB is the most it accepts); smaller ones come from the heaps.
-const MMAP_THRESHOLD: i32 = 32 << 20;
-
 /// Tells glibc's malloc to keep freed memory for the next allocations. By default it gives back
 /// all but 128 KiB of a heap's free top, and serves every block of 128 KiB or more (a chunk's
 /// jobs and results, the writer's buffers) with fresh pages, unmapped again when freed; the
 /// next chunk of jobs then faults the same pages in again, zeroed by the kernel. Page faults,
-/// default -> these settings (AMD EPYC Zen 3, one thread; `/usr/bin/time -f %R`): W3 4,484 ->
-/// 2,735, W5 11,345 -> 6,092, W4 19,315 -> 15,135 (two threads). W3 takes 0.91-0.92 of the
+/// default -> these settings (AMD EPYC Zen 3, one thread; `/usr/bin/time -f %R`): W3 4,463 ->
+/// 2,683, W5 11,654 -> 6,863, W4 19,321 -> 15,103 (two threads). W3 takes 0.91-0.92 of the
 /// time (paired medians of 11 interleaved runs); W4 and W5 change within the machine's noise.
 /// Peak memory grows little (W4 on two threads 62.5 -> 69.7 MB, W5 35.8 -> 36.9 MB: freed
 /// blocks are reused in place of fresh ones). Elsewhere than glibc it does nothing.
 pub fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
+        /// Bytes of freed memory each heap keeps at its top instead of handing them back.
+        const TOP_PAD: i32 = 64 << 20;
+        /// Allocations from this size on get pages of their own from the kernel (32 MiB is
+        /// the most glibc accepts on 64-bit targets); smaller ones come from the heaps.
+        const MMAP_THRESHOLD: i32 = 32 << 20;
+        // malloc.h's parameter numbers.
         const M_TOP_PAD: i32 = -2;
         const M_MMAP_THRESHOLD: i32 = -3;
         unsafe extern "C" {
