@@ -180,14 +180,19 @@ impl AtomicOutput {
             ))
         })?;
         let (file, tmp) = tmp.into_parts();
+        // By name, not by path: tempfile makes the temporary file's path absolute, while
+        // `read_dir` of a relative folder (`-o results.parquet`: ".") gives relative paths, so
+        // comparing paths counted this run's own file as an earlier run's.
+        let own = tmp.file_name().unwrap_or_default().to_owned();
         let leftovers = std::fs::read_dir(&dir)
             .map(|entries| {
                 let mut found: Vec<PathBuf> = entries
                     .flatten()
+                    .filter(|e| e.file_name() != own)
                     .map(|e| e.path())
                     .filter(|p| {
                         let n = p.file_name().unwrap_or_default().to_string_lossy();
-                        n.starts_with(&prefix) && n.ends_with(".partial") && *p != *tmp
+                        n.starts_with(&prefix) && n.ends_with(".partial")
                     })
                     .collect();
                 found.sort();

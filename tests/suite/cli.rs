@@ -196,6 +196,41 @@ fn existing_output_is_never_overwritten_without_force() {
 }
 
 #[test]
+fn a_run_to_a_relative_path_does_not_warn_about_its_own_temporary_file() {
+    // As the README's first command runs: no -o, so results.parquet in the working folder.
+    // The run's own temporary file was once named as a leftover of an earlier run.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), SMALL);
+    for args in [
+        &["run", "spec.toml"][..],
+        &["run", "spec.toml", "-o", "./r.parquet"],
+    ] {
+        let out = lifsweep()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .success();
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(!stderr.contains("temporary files"), "{args:?}: {stderr}");
+    }
+    assert!(dir.path().join("results.parquet").is_file());
+    assert!(dir.path().join("r.parquet").is_file());
+    assert!(spec.is_file());
+    // A real leftover beside a relative output is still named.
+    std::fs::write(dir.path().join(".r.parquet.abc123.partial"), b"").unwrap();
+    let out = lifsweep()
+        .current_dir(dir.path())
+        .args(["run", "spec.toml", "--force", "-o", "r.parquet"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("temporary files") && stderr.contains(".r.parquet.abc123.partial"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn outputs_that_are_not_regular_files_are_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(dir.path(), SMALL);
