@@ -188,12 +188,12 @@ impl AtomicOutput {
             .map(|entries| {
                 let mut found: Vec<PathBuf> = entries
                     .flatten()
-                    .filter(|e| e.file_name() != own)
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        let n = p.file_name().unwrap_or_default().to_string_lossy();
-                        n.starts_with(&prefix) && n.ends_with(".partial")
+                    .filter(|e| {
+                        let name = e.file_name();
+                        let n = name.to_string_lossy();
+                        name != own && n.starts_with(&prefix) && n.ends_with(".partial")
                     })
+                    .map(|e| e.path())
                     .collect();
                 found.sort();
                 found

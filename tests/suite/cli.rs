@@ -205,12 +205,7 @@ fn a_run_to_a_relative_path_does_not_warn_about_its_own_temporary_file() {
         &["run", "spec.toml"][..],
         &["run", "spec.toml", "-o", "./r.parquet"],
     ] {
-        let out = lifsweep()
-            .current_dir(dir.path())
-            .args(args)
-            .assert()
-            .success();
-        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        let stderr = stderr_of(lifsweep().current_dir(dir.path()).args(args), 0);
         assert!(!stderr.contains("temporary files"), "{args:?}: {stderr}");
     }
     assert!(dir.path().join("results.parquet").is_file());
@@ -218,12 +213,12 @@ fn a_run_to_a_relative_path_does_not_warn_about_its_own_temporary_file() {
     assert!(spec.is_file());
     // A real leftover beside a relative output is still named.
     std::fs::write(dir.path().join(".r.parquet.abc123.partial"), b"").unwrap();
-    let out = lifsweep()
-        .current_dir(dir.path())
-        .args(["run", "spec.toml", "--force", "-o", "r.parquet"])
-        .assert()
-        .success();
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stderr = stderr_of(
+        lifsweep()
+            .current_dir(dir.path())
+            .args(["run", "spec.toml", "--force", "-o", "r.parquet"]),
+        0,
+    );
     assert!(
         stderr.contains("temporary files") && stderr.contains(".r.parquet.abc123.partial"),
         "{stderr}"
