@@ -49,7 +49,7 @@ impl Default for SimParams {
 
 /// A number of whole steps of `dt_ms` in `ms` (the spec guarantees it is whole).
 pub fn steps_in(ms: f64, dt_ms: f64) -> u64 {
-    (ms / dt_ms).round() as u64
+    crate::fastmath::round_u64(ms / dt_ms)
 }
 
 /// A job's value of one parameter.

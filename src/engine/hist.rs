@@ -34,7 +34,7 @@ impl HistShape {
             let bin = steps_in(job.sim.isi_bin_ms, dt);
             (
                 bin,
-                (job.sim.isi_max_ms / job.sim.isi_bin_ms).round() as usize,
+                crate::fastmath::round_u64(job.sim.isi_max_ms / job.sim.isi_bin_ms) as usize,
             )
         });
         let psth = (job.sim.psth_bin_ms > 0.0).then(|| {

@@ -39,7 +39,7 @@ impl Default for NeuronParams {
 impl NeuronParams {
     /// Steps held at reset after a spike: `round(t_ref / dt)`.
     pub fn refractory_steps(&self, dt_ms: f64) -> u32 {
-        (self.t_ref_ms / dt_ms).round() as u32
+        u32::try_from(crate::fastmath::round_u64(self.t_ref_ms / dt_ms)).unwrap_or(u32::MAX)
     }
 
     /// The refractory time the simulation has: whole steps, `round(t_ref / dt) * dt` (ms).
