@@ -17,7 +17,7 @@ fn rows(params: &str) -> Vec<(lifsweep::job::Job, lifsweep::engine::JobResult)> 
     let grid = Grid::new(&Spec::parse(&text).unwrap());
     let mut rows = Vec::new();
     engine::run(&grid, &Counters::default(), |job, result| {
-        rows.push((job.clone(), result));
+        rows.push((job, result));
         Ok::<(), ()>(())
     })
     .unwrap();

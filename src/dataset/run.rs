@@ -237,8 +237,9 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
         let at_once = || opts.stop.now(GRACE);
         engine::run_ids(&ds.grid, ids, &counters, &at_once, |job, result| {
             spikes += result.stats.spikes;
+            let chunk_ends = job.id + 1 == ds.chunks().range(ds.chunks().of(job.id)).end;
             writer.push(job, result)?;
-            if job.id + 1 == ds.chunks().range(ds.chunks().of(job.id)).end {
+            if chunk_ends {
                 writer.flush()?;
             }
             Ok::<(), WriterStopped>(())

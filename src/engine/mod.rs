@@ -86,12 +86,12 @@ struct Segment {
     count: usize,
 }
 
-/// Runs every job of `grid` on the current rayon pool and calls `emit` for each, in job order.
+/// Runs every job of `grid` on the current rayon pool and hands each to `emit`, in job order.
 /// Stops at the first error `emit` returns.
 pub fn run<E>(
     grid: &Grid,
     counters: &Counters,
-    emit: impl FnMut(&Job, JobResult) -> Result<(), E>,
+    emit: impl FnMut(Job, JobResult) -> Result<(), E>,
 ) -> Result<(), E> {
     run_ids(grid, 0..grid.len(), counters, &|| false, emit)
 }
@@ -110,7 +110,7 @@ pub fn run_ids<E>(
     ids: impl IntoIterator<Item = u64>,
     counters: &Counters,
     cancelled: &(dyn Fn() -> bool + Sync),
-    mut emit: impl FnMut(&Job, JobResult) -> Result<(), E>,
+    mut emit: impl FnMut(Job, JobResult) -> Result<(), E>,
 ) -> Result<(), E> {
     let target_batches = BATCHES_PER_THREAD * rayon::current_num_threads();
     let max_jobs = JOBS_PER_THREAD * rayon::current_num_threads();
@@ -220,10 +220,11 @@ pub fn run_ids<E>(
                 seed,
             })
             .collect();
-        for (job, result) in jobs.iter().zip(results) {
+        let emitted = jobs.len() as u64;
+        for (job, result) in jobs.into_iter().zip(results) {
             emit(job, result)?;
-            counters.jobs.fetch_add(1, Ordering::Relaxed);
         }
+        counters.jobs.fetch_add(emitted, Ordering::Relaxed);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Which theory a job gets, from its input parts (docs/validation.md).
 
 use crate::grid::Grid;
-use crate::input::{AMP, Clock, MU, Prediction};
+use crate::input::{AMP, Clock, MU, PerPart, Prediction};
 use crate::job::Job;
 use crate::spec::Key;
 use crate::theory::{
@@ -77,7 +77,7 @@ fn sine_on_white_noise(job: &Job) -> Option<Theory> {
     let clock = Clock::of(job.model, &job.input, job.sim.dt_ms)?;
     let view = job.view();
     let amp = job.input.value(AMP);
-    let others: Option<Vec<_>> = job
+    let others: Option<PerPart<_>> = job
         .model
         .parts()
         // Every part but the sine (the one with the amplitude).
@@ -131,7 +131,7 @@ fn predict_rate(job: &Job) -> Theory {
     }
     let mut active = job.model.parts().filter(|p| !(p.quiet)(&job.input));
     let view = job.view();
-    let sources: Option<Vec<_>> = active
+    let sources: Option<PerPart<_>> = active
         .clone()
         .map(|p| p.diffusion.map(|d| d(&view)))
         .collect();

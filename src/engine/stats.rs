@@ -135,7 +135,7 @@ impl LaneStats {
     /// The accumulators of lanes `lanes`, summed.
     pub fn segment(&self, lanes: std::ops::Range<usize>) -> SegmentStats {
         let mut s = SegmentStats {
-            v_sums: self.v_sum[lanes.clone()].to_vec(),
+            v_sums: NeuronSums::of(&self.v_sum[lanes.clone()]),
             phase_sums: self.phases.as_ref().map(|p| p.segment(lanes.clone())),
             v_sums_more: self.v.as_ref().map(|v| v.segment(lanes.clone())),
             hists: self
@@ -164,13 +164,54 @@ pub struct SegmentStats {
     pub isi_sum: u128,
     pub isi_sq: u128,
     /// Each neuron's sum of `V(t_n)` over counted steps, in neuron order.
-    pub v_sums: Vec<f64>,
+    pub v_sums: NeuronSums,
     /// The spikes' phase sums (jobs with a sine part).
     pub phase_sums: Option<[f64; 2]>,
     /// Each neuron's V sums (jobs with `v_stats`), in neuron order.
     pub v_sums_more: Option<Vec<VSums>>,
     /// The segment's histograms (jobs that take any).
     pub hists: Option<Box<Hists>>,
+}
+
+/// Each neuron's sum of a segment, kept apart so that a job's total is added up in neuron
+/// order however its neurons are cut into segments (the same bits for any cut). The first is
+/// held in place, so a one-neuron segment (a sweep of one-neuron jobs: one per job) allocates
+/// nothing.
+#[derive(Clone, Debug, Default)]
+pub struct NeuronSums {
+    len: usize,
+    first: f64,
+    rest: Vec<f64>,
+}
+
+impl NeuronSums {
+    fn of(sums: &[f64]) -> NeuronSums {
+        match sums.split_first() {
+            Some((&first, rest)) => NeuronSums {
+                len: sums.len(),
+                first,
+                rest: rest.to_vec(),
+            },
+            None => NeuronSums::default(),
+        }
+    }
+
+    /// Neurons in the segment.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `total` plus each neuron's sum in turn, in neuron order.
+    fn add_to(&self, total: f64) -> f64 {
+        if self.len == 0 {
+            return total;
+        }
+        self.rest.iter().fold(total + self.first, |acc, v| acc + v)
+    }
 }
 
 /// Collects a job's segments (in neuron order) and computes its statistics.
@@ -235,7 +276,7 @@ impl JobAccumulator {
         self.isis += seg.isis;
         self.isi_sum += seg.isi_sum;
         self.isi_sq += seg.isi_sq;
-        self.v_sum = seg.v_sums.iter().fold(self.v_sum, |acc, v| acc + v);
+        self.v_sum = seg.v_sums.add_to(self.v_sum);
         if let Some([c, s]) = seg.phase_sums {
             let [c0, s0] = self.phase_sums.unwrap_or([0.0; 2]);
             self.phase_sums = Some([c0 + c, s0 + s]);

@@ -19,7 +19,7 @@ mod poisson_i;
 mod sine;
 
 pub use lanes::{Events, InputLanes, ModelInput, PartLanes};
-pub use model::Model;
+pub use model::{Model, PerPart};
 pub use noise::SIGMA;
 pub use ou::{OU_SIGMA, OU_TAU};
 pub use params::{MU, MU_DEF, ModelParams, N_PARAMS, Param};

@@ -133,3 +133,32 @@ impl Model {
         (self != Model::CONSTANT && self.parts().all(|p| p.mu_optional)).then_some(0.0)
     }
 }
+
+/// What each of a job's parts gives (a theory's sources), held without a heap allocation: a
+/// model has at most `PARTS.len()` parts, and the theory asks once per job (a million tiny
+/// jobs made a million allocations for it).
+#[derive(Clone, Copy, Debug)]
+pub struct PerPart<T> {
+    items: [T; PARTS.len()],
+    len: usize,
+}
+
+impl<T: Copy + Default> FromIterator<T> for PerPart<T> {
+    /// Panics on more items than the registry has parts.
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut items = [T::default(); PARTS.len()];
+        let mut len = 0;
+        for item in iter {
+            items[len] = item;
+            len += 1;
+        }
+        PerPart { items, len }
+    }
+}
+
+impl<T> std::ops::Deref for PerPart<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.items[..self.len]
+    }
+}

@@ -101,8 +101,8 @@ impl<S: RowSink> BackgroundWriter<S> {
     }
 
     /// Queues a job's row (rows must come in job order).
-    pub fn push(&mut self, job: &Job, result: JobResult) -> Result<(), WriterStopped> {
-        self.pending.push((job.clone(), result));
+    pub fn push(&mut self, job: Job, result: JobResult) -> Result<(), WriterStopped> {
+        self.pending.push((job, result));
         if self.pending.len() >= SEND_ROWS {
             self.send()?;
         }
@@ -210,7 +210,7 @@ mod tests {
         let mut w = BackgroundWriter::start(file, "", n).unwrap();
         for id in 0..n {
             let (job, result) = row(id);
-            w.push(&job, result).unwrap();
+            w.push(job, result).unwrap();
         }
         let file = w.finish().unwrap();
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 4096);
@@ -236,7 +236,7 @@ mod tests {
         // fail instead of blocking forever on a full queue.
         let stopped = (0..1u64 << 20).find_map(|id| {
             let (job, result) = row(id);
-            w.push(&job, result).err()
+            w.push(job, result).err()
         });
         assert!(
             stopped.is_some(),

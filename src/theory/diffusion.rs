@@ -29,7 +29,7 @@ use crate::neuron::{Integrator, NeuronParams};
 pub const ALPHA: f64 = 2.065_253_152_231_217;
 
 /// One part's current, as the diffusion approximation sees it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Source {
     /// Mean current (nA).
     pub mean_na: f64,

@@ -27,7 +27,7 @@ pub fn run_with_theory(text: &str, threads: usize) -> Vec<(Job, JobResult)> {
     let mut rows = Vec::new();
     pool.install(|| {
         engine::run(&grid, &counters, |job, result| {
-            rows.push((job.clone(), result));
+            rows.push((job, result));
             Ok::<(), ()>(())
         })
     })
