@@ -14,7 +14,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
-use super::columns::{COLUMNS, Row, arrays};
+use super::columns::{COLUMNS, NullArrays, Row, arrays};
 use crate::engine::JobResult;
 use crate::job::Job;
 
@@ -83,6 +83,8 @@ pub struct ResultWriter<W: Write + Send> {
     rows: Vec<Row>,
     /// Rows per batch handed to the Parquet writer.
     capacity: usize,
+    /// The all-null columns of earlier batches, shared with the next ones.
+    nulls: NullArrays,
 }
 
 impl<W: Write + Send> ResultWriter<W> {
@@ -105,6 +107,7 @@ impl<W: Write + Send> ResultWriter<W> {
             // in fresh pages again and again: a third of a short run's time).
             rows: Vec::with_capacity(capacity),
             capacity,
+            nulls: NullArrays::default(),
         })
     }
 
@@ -148,7 +151,8 @@ impl<W: Write + Send> ResultWriter<W> {
     /// Encodes `rows` as one batch into the current row group (which the Parquet writer closes
     /// when it holds [`ROW_GROUP_ROWS`]).
     fn write_batch(&mut self, rows: &[Row]) -> parquet::errors::Result<()> {
-        let batch = RecordBatch::try_new(self.writer.schema.clone(), arrays(rows))?;
+        let columns = arrays(rows, &mut self.nulls);
+        let batch = RecordBatch::try_new(self.writer.schema.clone(), columns)?;
         self.writer.write(&batch)
     }
 
@@ -235,9 +239,9 @@ mod tests {
     #[test]
     fn arrays_of_many_rows_are_the_arrays_of_each_row() {
         let rows = rows();
-        let all = arrays(&rows);
+        let all = arrays(&rows, &mut NullArrays::default());
         for (i, row) in rows.iter().enumerate() {
-            let one = arrays(std::slice::from_ref(row));
+            let one = arrays(std::slice::from_ref(row), &mut NullArrays::default());
             for ((a, b), c) in all.iter().zip(&one).zip(COLUMNS.iter()) {
                 assert_eq!(&a.slice(i, 1), b, "row {i}, column {}", c.name);
             }
