@@ -118,14 +118,18 @@ pub fn run_ids<E>(
     predict::prepare(grid);
     // A job too big for one chunk goes on in the next: the job, its next neuron, its sums.
     let mut carried: Option<(Job, u64, JobAccumulator)> = None;
+    // A chunk's jobs and their sums, emptied for the next chunk: grown anew by doubling for
+    // each chunk, they were reallocated (and copied) 22 times a chunk.
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut accs: Vec<JobAccumulator> = Vec::new();
     loop {
         // Plan a chunk: consecutive jobs (the first perhaps carried over), their segments
         // packed into batch plans; at most `target_batches` plans, so memory does not grow
         // with the size of a job.
-        let mut jobs: Vec<Job> = Vec::new();
-        let mut accs: Vec<JobAccumulator> = Vec::new();
+        jobs.clear();
+        accs.clear();
         let mut plans: Vec<Vec<Segment>> = Vec::new();
-        let mut open: Vec<Segment> = Vec::new();
+        let mut open: Vec<Segment> = Vec::with_capacity(LANES);
         let mut open_lanes = 0;
         let mut next_neuron = None;
         if let Some((job, first, acc)) = carried.take() {
@@ -145,7 +149,7 @@ pub fn run_ids<E>(
                     if let Some(prev) = open.last().map(|s: &Segment| &jobs[s.job])
                         && Shape::of(prev) != Shape::of(&job)
                     {
-                        plans.push(std::mem::take(&mut open));
+                        plans.push(std::mem::replace(&mut open, Vec::with_capacity(LANES)));
                         open_lanes = 0;
                     }
                     jobs.push(job);
@@ -159,7 +163,7 @@ pub fn run_ids<E>(
             while first < neurons {
                 let count = (neurons - first).min(LANES as u64) as usize;
                 if open_lanes + count > LANES {
-                    plans.push(std::mem::take(&mut open));
+                    plans.push(std::mem::replace(&mut open, Vec::with_capacity(LANES)));
                     open_lanes = 0;
                 }
                 if plans.len() >= target_batches {
@@ -221,7 +225,7 @@ pub fn run_ids<E>(
             })
             .collect();
         let emitted = jobs.len() as u64;
-        for (job, result) in jobs.into_iter().zip(results) {
+        for (job, result) in jobs.drain(..).zip(results) {
             emit(job, result)?;
         }
         counters.jobs.fetch_add(emitted, Ordering::Relaxed);
