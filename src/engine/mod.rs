@@ -132,7 +132,10 @@ pub fn run_ids<E>(
         let mut open: Vec<Segment> = Vec::with_capacity(LANES);
         let mut open_lanes = 0;
         let mut next_neuron = None;
+        // The shape of the last job taken (the one whose segments `open` ends with).
+        let mut last_shape = None;
         if let Some((job, first, acc)) = carried.take() {
+            last_shape = Some(Shape::of(&job));
             jobs.push(job);
             accs.push(acc);
             next_neuron = Some(first);
@@ -146,12 +149,12 @@ pub fn run_ids<E>(
                     }
                     let Some(id) = ids.next() else { break };
                     let job = grid.job(id);
-                    if let Some(prev) = open.last().map(|s: &Segment| &jobs[s.job])
-                        && Shape::of(prev) != Shape::of(&job)
-                    {
+                    let shape = Some(Shape::of(&job));
+                    if !open.is_empty() && shape != last_shape {
                         plans.push(std::mem::replace(&mut open, Vec::with_capacity(LANES)));
                         open_lanes = 0;
                     }
+                    last_shape = shape;
                     jobs.push(job);
                     accs.push(JobAccumulator::default());
                     0
