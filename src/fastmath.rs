@@ -266,6 +266,8 @@ fn detect() -> SimdLevel {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn round_u64_is_round_then_cast() {
         use rand_core::{Rng, SeedableRng};
@@ -307,11 +309,9 @@ mod tests {
             edges.push((rng.next_u64() >> 11) as f64 * 2f64.powi(-53) * 1e6);
         }
         for x in edges {
-            assert_eq!(super::round_u64(x), x.round() as u64, "{x:e}");
+            assert_eq!(round_u64(x), x.round() as u64, "{x:e}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn for_each_set_visits_the_set_entries_in_order() {
