@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per job (engine threads) and per row (the Parquet writer thread), counted by
 # valgrind's callgrind: unlike wall times, which drift by 10-40% within an hour on the
-# development VMs (docs/performance.md), the counts repeat to a few parts in ten thousand, so a
-# change of 1% shows. They leave out what instructions do not show (cache misses, barriers,
+# development VMs (docs/performance.md), the counts repeat to within 1% (the writer's to the
+# instruction), so a change of a few percent shows. They leave out what instructions do not show (cache misses, barriers,
 # idle cores): time a change too, interleaved (benches/lib.sh), before believing it.
 #
 # The workload is W5 with 100 noise levels instead of 1000 (100,000 one-neuron noise jobs of 100
