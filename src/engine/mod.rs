@@ -150,6 +150,7 @@ pub fn run_ids<E>(
                     let Some(id) = ids.next() else { break };
                     let job = grid.job(id);
                     let shape = Some(Shape::of(&job));
+                    // A new plan where the shape changes (`open` holds the last job's segments).
                     if !open.is_empty() && shape != last_shape {
                         plans.push(std::mem::replace(&mut open, Vec::with_capacity(LANES)));
                         open_lanes = 0;

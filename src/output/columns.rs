@@ -390,19 +390,20 @@ pub fn arrays(rows: &[Row], nulls: &mut NullArrays) -> Vec<ArrayRef> {
                     })
                     .collect::<Vec<_>>(),
             )),
-            Fill::OptF64(f) => optional_f64(rows.iter().map(|(j, r)| f(j, r)).collect(), nulls),
-            Fill::Param(p) => {
-                optional_f64(rows.iter().map(|(j, _)| j.input.get(p)).collect(), nulls)
+            Fill::OptF64(f) => {
+                optional::<_, Float64Array>(rows.iter().map(|(j, r)| f(j, r)).collect(), c, nulls)
             }
+            Fill::Param(p) => optional::<_, Float64Array>(
+                rows.iter().map(|(j, _)| j.input.get(p)).collect(),
+                c,
+                nulls,
+            ),
             Fill::Bool(f) => Arc::new(BooleanArray::from(
                 rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
             )),
-            Fill::OptBool(f) if rows.iter().all(|(j, r)| f(j, r).is_none()) => {
-                nulls.get(&c.data_type(), rows.len())
+            Fill::OptBool(f) => {
+                optional::<_, BooleanArray>(rows.iter().map(|(j, r)| f(j, r)).collect(), c, nulls)
             }
-            Fill::OptBool(f) => Arc::new(BooleanArray::from(
-                rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
-            )),
             Fill::OptCounts(f) if rows.iter().all(|(j, r)| f(j, r).is_none()) => {
                 nulls.get(&c.data_type(), rows.len())
             }
@@ -449,13 +450,17 @@ impl NullArrays {
     }
 }
 
-/// A nullable float64 column; one that is all null (a column the run does not use) is a
-/// shared null array.
-fn optional_f64(values: Vec<Option<f64>>, nulls: &mut NullArrays) -> ArrayRef {
+/// Column `c` (nullable, its array an `A`: float64 or bool) from its values; one that is all
+/// null (a column the run does not use) is a shared null array. Each value is read from the
+/// rows once.
+fn optional<T, A>(values: Vec<Option<T>>, c: &Column, nulls: &mut NullArrays) -> ArrayRef
+where
+    A: Array + From<Vec<Option<T>>> + 'static,
+{
     if values.iter().all(Option::is_none) {
-        nulls.get(&DataType::Float64, values.len())
+        nulls.get(&c.data_type(), values.len())
     } else {
-        Arc::new(Float64Array::from(values))
+        Arc::new(A::from(values))
     }
 }
 
