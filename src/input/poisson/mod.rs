@@ -270,6 +270,9 @@ struct Step<'a> {
     states: [&'a mut [u64]; 4],
     /// The CDF head's thresholds ([`threshold`]).
     head: [&'a [u64]; HEAD],
+    /// The same for the AVX2 kernel, as it compares them ([`avx2::high_halves`]; empty for
+    /// the AVX-512 one).
+    head_hi: &'a [i32],
     w_na: &'a [f64],
     decay: &'a [f64],
     base: &'a [f64],
@@ -317,6 +320,8 @@ pub struct PoissonLanes {
     i_syn_na: LaneVec<f64>,
     /// `threshold(F(k))`, `k = 0 .. HEAD - 1`, of each lane's table, one vector per k.
     head: [LaneVec<u64>; HEAD],
+    /// `head` laid out for the AVX2 kernel (made at its first step).
+    head_hi: Vec<i32>,
     table: LaneVec<u32>,
     tables: Tables,
     streams: LaneStreams,
@@ -404,11 +409,15 @@ impl PartLanes for PoissonLanes {
             add,
         } = events;
         #[cfg(target_arch = "x86_64")]
-        if let Some(draw_and_apply) = kernel(n) {
+        if let Some((draw_and_apply, high_halves)) = kernel(n) {
             let [f0, f1, f2, f3] = &self.head;
+            if high_halves && self.head_hi.len() != n * 2 * HEAD {
+                avx2::high_halves([f0, f1, f2, f3], n, &mut self.head_hi);
+            }
             let pass = Step {
                 states: self.streams.states(n),
                 head: [f0, f1, f2, f3],
+                head_hi: &self.head_hi,
                 w_na: &self.w_na,
                 decay: &self.decay,
                 base,
@@ -479,14 +488,20 @@ impl PoissonLanes {
     }
 }
 
+/// A hand-written kernel; with `true`, it needs [`Step::head_hi`].
+#[cfg(target_arch = "x86_64")]
+type Kernel = (unsafe fn(Step<'_>) -> (usize, usize), bool);
+
 /// The hand-written kernel for `n` lanes on this CPU, if there is one: AVX-512 for a multiple
 /// of eight lanes, AVX2 for a multiple of four. (Unsafe to call unless the CPU has its unit.)
 #[cfg(target_arch = "x86_64")]
-fn kernel(n: usize) -> Option<unsafe fn(Step<'_>) -> (usize, usize)> {
+fn kernel(n: usize) -> Option<Kernel> {
     use crate::fastmath::SimdLevel;
     match crate::fastmath::simd_level() {
-        SimdLevel::Avx512 if n.is_multiple_of(8) => Some(avx512::draw_and_apply),
-        SimdLevel::Avx512 | SimdLevel::Avx2 if n.is_multiple_of(4) => Some(avx2::draw_and_apply),
+        SimdLevel::Avx512 if n.is_multiple_of(8) => Some((avx512::draw_and_apply, false)),
+        SimdLevel::Avx512 | SimdLevel::Avx2 if n.is_multiple_of(4) => {
+            Some((avx2::draw_and_apply, true))
+        }
         _ => None,
     }
 }
