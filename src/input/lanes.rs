@@ -105,24 +105,33 @@ impl InputLanes for ModelInput {
 
     fn current(&mut self, step: u64, current: &mut [f64], events: &mut [u32]) {
         let n = current.len();
-        let Some(((_, first), rest)) = self.parts.split_first_mut() else {
+        let parts = self.parts.len();
+        if parts == 0 {
             current.copy_from_slice(&self.mu_na[..n]);
             return;
+        }
+        // The parts write in turn into `current` and `partial`, each adding to the sum the one
+        // before wrote, so that the last writes into `current`: no sum is copied.
+        let mu = &self.mu_na[..n];
+        let between = if parts > 1 {
+            &mut self.partial[..n]
+        } else {
+            &mut []
         };
-        let first_events = Events {
-            counts: &mut *events,
-            add: false,
-        };
-        first.add(step, &self.mu_na[..n], current, first_events);
-        let mut counted = first.has_events();
-        for (_, part) in rest {
-            let partial = &mut self.partial[..n];
-            partial.copy_from_slice(current);
+        let ends = current;
+        let mut counted = false;
+        for (i, (_, part)) in self.parts.iter_mut().enumerate() {
+            let (out, sum): (&mut [f64], &[f64]) = if (parts - 1 - i) % 2 == 0 {
+                (&mut *ends, &*between)
+            } else {
+                (&mut *between, &*ends)
+            };
+            let base = if i == 0 { mu } else { sum };
             let events = Events {
                 counts: &mut *events,
                 add: counted,
             };
-            part.add(step, partial, current, events);
+            part.add(step, base, out, events);
             counted |= part.has_events();
         }
     }
