@@ -121,7 +121,7 @@ impl InputLanes for ModelInput {
         let ends = current;
         let mut counted = false;
         for (i, (_, part)) in self.parts.iter_mut().enumerate() {
-            let (out, sum): (&mut [f64], &[f64]) = if (parts - 1 - i) % 2 == 0 {
+            let (out, sum): (&mut [f64], &[f64]) = if (parts - 1 - i).is_multiple_of(2) {
                 (&mut *ends, &*between)
             } else {
                 (&mut *between, &*ends)
