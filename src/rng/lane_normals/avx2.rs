@@ -16,7 +16,8 @@ use crate::rng::avx2::{Xoshiro4, first_try4};
 /// Every lane's draw and first try, as [`super::avx512::first_tries`] (the same contract):
 /// `out = base + scale x` where accepted (with `DECAY`, `out = out * base + scale x` and then
 /// `sum = offset + out` there, and `out` and `sum` left as they were in the rejected lanes), the
-/// lane's number in `bits`; returns the number of rejected lanes, listed in `rejects`.
+/// rejected lanes' numbers in `bits` (the others' written or not); returns the number of
+/// rejected lanes, listed in `rejects`.
 ///
 /// # Safety
 /// The CPU has AVX2 and POPCNT.
@@ -57,9 +58,10 @@ pub unsafe fn first_tries<const DECAY: bool>(mut d: Draws<'_>) -> usize {
                         out = opaque_pd(out);
                     }
                     _mm256_storeu_pd(at, out);
-                    _mm256_storeu_si256(d.bits.as_mut_ptr().add(i).cast(), bits);
                     let mask = _mm256_movemask_pd(rejected) as u32;
                     if mask != 0 {
+                        // Only a rejected lane's number is needed (to finish its draw).
+                        _mm256_storeu_si256(d.bits.as_mut_ptr().add(i).cast(), bits);
                         count += list4(mask, i, d.rejects.as_mut_ptr().add(count));
                     }
                 }

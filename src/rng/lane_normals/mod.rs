@@ -38,7 +38,7 @@ struct Draws<'a> {
     base: &'a [f64],
     scale: &'a [f64],
     out: &'a mut [f64],
-    /// Each lane's 64-bit number.
+    /// Each rejected lane's 64-bit number (a kernel may write the others').
     bits: &'a mut [u64],
     /// The rejected lanes, in order; needs room for 8 more entries than there are lanes.
     rejects: &'a mut [u32],
