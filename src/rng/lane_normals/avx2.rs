@@ -13,11 +13,11 @@ use crate::fastmath::opaque_pd;
 use crate::lanes::list4;
 use crate::rng::avx2::{Xoshiro4, first_try4};
 
-/// Every lane's draw and first try, as [`super::avx512::first_tries`] (the same contract):
-/// `out = base + scale x` where accepted (with `DECAY`, `out = out * base + scale x` and then
-/// `sum = offset + out` there, and `out` and `sum` left as they were in the rejected lanes), the
-/// rejected lanes' numbers in `bits` (the others' written or not); returns the number of
-/// rejected lanes, listed in `rejects`.
+/// Every lane's draw and first try, as [`super::avx512::first_tries`]: `out = base + scale x`
+/// where accepted (with `DECAY`, `out = out * base + scale x` and then `sum = offset + out`
+/// there; `out` is left as it was in the rejected lanes, their `sum` written or not, as the
+/// caller writes it when it finishes their draws), the rejected lanes' numbers in `bits` (the
+/// others' written or not); returns the number of rejected lanes, listed in `rejects`.
 ///
 /// # Safety
 /// The CPU has AVX2 and POPCNT.
@@ -51,10 +51,10 @@ pub unsafe fn first_tries<const DECAY: bool>(mut d: Draws<'_>) -> usize {
                         // Plain stores of blends (opaque_pd: not masked stores, which are
                         // slow on AMD).
                         out = _mm256_blendv_pd(out, old, rejected);
-                        let sum_at = d.sum.as_mut_ptr().add(i);
+                        // A rejected lane's sum is written when its draw is finished: no
+                        // need to keep the old one here.
                         let sum = _mm256_add_pd(_mm256_loadu_pd(d.offset.as_ptr().add(i)), out);
-                        let sum = _mm256_blendv_pd(sum, _mm256_loadu_pd(sum_at), rejected);
-                        _mm256_storeu_pd(sum_at, opaque_pd(sum));
+                        _mm256_storeu_pd(d.sum.as_mut_ptr().add(i), sum);
                         out = opaque_pd(out);
                     }
                     _mm256_storeu_pd(at, out);
