@@ -368,6 +368,8 @@ impl PartLanes for PoissonLanes {
         for (k, head) in self.head.iter_mut().enumerate() {
             head.extend(std::iter::repeat_n(threshold(table.cdf(k)), count));
         }
+        // Laid out anew for the AVX2 kernel at its first step.
+        self.head_hi.clear();
         let rep = |x: f64| std::iter::repeat_n(x, count);
         self.w_na.extend(rep(s.w_na));
         self.decay.extend(rep(s.decay));
