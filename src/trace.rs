@@ -36,7 +36,7 @@ pub fn trace(job: &Job, neuron: u64) -> Trace {
         spike: Vec::with_capacity(rows),
         t_decimals: decimals_of(job.sim.dt_ms),
     };
-    let mut batch = Batch::new(Shape::of(job));
+    let mut batch = Batch::new(Shape::of(job)).counting_events();
     batch.push(job, job.seed(), neuron, 1);
     let mut spike_now = false;
     for n in 0..=n_steps {

@@ -72,7 +72,10 @@ pub struct Batch {
     /// Whether `current_na` and `drives_mv` hold every lane's fixed input (set by the first
     /// step after a push).
     fixed_ready: bool,
+    /// Presynaptic events of the last step, if asked for ([`Batch::counting_events`]; empty
+    /// otherwise, and the input counts none).
     events: LaneVec<u32>,
+    count_events: bool,
     /// Spike flags of the last steps: of the last two, used in turn by [`Batch::step`], or of
     /// the last pass's steps in order. A step's flags are recorded one step later: by then the
     /// stores that wrote them (a byte per eight lanes, straight from the vector unit's mask
@@ -108,10 +111,19 @@ impl Batch {
             drives_mv: LaneVec::new(),
             fixed_ready: false,
             events: LaneVec::new(),
+            count_events: false,
             spiked: Default::default(),
             newest: 1,
             unrecorded: None,
         }
+    }
+
+    /// The same batch, keeping each step's presynaptic event counts ([`Batch::events`]): only
+    /// `lifsweep trace` shows them, and the statistics need none.
+    pub fn counting_events(mut self) -> Batch {
+        assert_eq!(self.lanes(), 0, "asked before lanes are pushed");
+        self.count_events = true;
+        self
     }
 
     /// Whether `job` can share this batch.
@@ -140,7 +152,9 @@ impl Batch {
         );
         let lanes = self.membrane.len();
         self.current_na.resize(lanes, 0.0);
-        self.events.resize(lanes, 0);
+        if self.count_events {
+            self.events.resize(lanes, 0);
+        }
         self.record_unrecorded();
         for flags in &mut self.spiked {
             flags.resize(lanes);
@@ -297,7 +311,8 @@ impl Batch {
         &self.current_na
     }
 
-    /// Presynaptic events of the last step (Poisson input; 0 otherwise).
+    /// Presynaptic events of the last step (Poisson input; 0 otherwise), if the batch is
+    /// [`Batch::counting_events`] (empty otherwise).
     pub fn events(&self) -> &[u32] {
         &self.events
     }

@@ -23,7 +23,8 @@ pub trait PartLanes: Send {
 }
 
 /// Where a part with presynaptic events puts each lane's count of the step: the model's first
-/// such part writes its counts (no pass to clear them first), the next ones add theirs.
+/// such part writes its counts (no pass to clear them first), the next ones add theirs. Empty
+/// `counts` mean that nobody reads them (only `lifsweep trace` does): the parts write none.
 pub struct Events<'a> {
     pub counts: &'a mut [u32],
     /// Whether to add to `counts` rather than write them.
@@ -43,7 +44,7 @@ pub trait InputLanes: Send {
     );
 
     /// Writes each lane's input current of step `step` (nA) into `current`, and the number of
-    /// presynaptic events of the step into `events`.
+    /// presynaptic events of the step into `events` (unless `events` is empty: not wanted).
     fn current(&mut self, step: u64, current: &mut [f64], events: &mut [u32]);
 
     /// Whether every step's currents are the same (no events), so that they need computing

@@ -65,13 +65,18 @@ fn fast_poisson_counts_equal_the_reference() {
             job.sim.neurons = n as u64;
             let mut fast = fast(Model::POISSON);
             let mut reference = reference(Model::POISSON);
+            // The engine asks for no counts (empty events): the currents stay the same.
+            let mut uncounted = self::fast(Model::POISSON);
             push(&mut *fast, &job, n);
             push(&mut *reference, &job, n);
+            push(&mut *uncounted, &job, n);
             let (mut cf, mut ef) = (vec![0.0; n], vec![0u32; n]);
             let (mut cr, mut er) = (vec![0.0; n], vec![0u32; n]);
+            let mut cu = vec![0.0; n];
             for s in 0..2000 {
                 fast.current(s, &mut cf, &mut ef);
                 reference.current(s, &mut cr, &mut er);
+                uncounted.current(s, &mut cu, &mut []);
                 assert_eq!(ef, er, "rate {rate}, {n} lanes, step {s}");
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(
@@ -79,6 +84,7 @@ fn fast_poisson_counts_equal_the_reference() {
                     bits(&cr),
                     "same counts through the same synapse: same currents"
                 );
+                assert_eq!(bits(&cu), bits(&cf), "counted or not: the same currents");
             }
         }
     }

@@ -24,13 +24,15 @@ use crate::fastmath::opaque_pd;
 use crate::lanes::list4;
 use crate::rng::avx2::Xoshiro4;
 
-/// As [`super::avx512::draw_and_apply`], for a multiple of 4 lanes.
+/// As [`super::avx512::draw_and_apply`], for a multiple of 4 lanes; without `EVENTS`, no
+/// counts go to `events` (empty: nobody reads them).
 ///
 /// # Safety
 /// The CPU has AVX2 and POPCNT.
 #[target_feature(enable = "avx2,popcnt")]
-pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
+pub unsafe fn draw_and_apply<const EVENTS: bool>(s: Step<'_>) -> (usize, usize) {
     let n = s.check(4);
+    assert!(!EVENTS || s.events.len() >= n);
     let [s0, s1, s2, s3] = s.states;
     let (mut count, mut count_ahead) = (0, 0);
     assert!(
@@ -101,12 +103,14 @@ pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
                 let list = s.rare_ahead.as_mut_ptr().add(count_ahead);
                 count_ahead += list4(rare_next as u32, i, list);
             }
-            let events = if s.add_events {
-                _mm_add_epi32(_mm_loadu_si128(s.events.as_ptr().add(i).cast()), k)
-            } else {
-                k
-            };
-            _mm_storeu_si128(s.events.as_mut_ptr().add(i).cast(), events);
+            if EVENTS {
+                let events = if s.add_events {
+                    _mm_add_epi32(_mm_loadu_si128(s.events.as_ptr().add(i).cast()), k)
+                } else {
+                    k
+                };
+                _mm_storeu_si128(s.events.as_mut_ptr().add(i).cast(), events);
+            }
             let rare = _mm_cmpeq_epi32(k, all_head);
             let rare_mask = _mm_movemask_ps(_mm_castsi128_ps(rare)) as u32;
             // synapse_step: i_syn * decay + w * k, then the current base + i_syn.
@@ -243,7 +247,7 @@ mod tests {
             rare_ahead: &mut rare_ahead,
         };
         // SAFETY: AVX2 checked above (every AVX2 CPU has POPCNT); 12 lanes, a multiple of 4.
-        let (listed, listed_ahead) = unsafe { draw_and_apply(step) };
+        let (listed, listed_ahead) = unsafe { draw_and_apply::<true>(step) };
         assert_eq!(events, want[0]);
         assert_eq!(ahead, want[1]);
         // The lanes above every threshold of the head are listed for the table.

@@ -26,6 +26,10 @@ use crate::rng::avx512::Xoshiro8;
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,popcnt")]
 pub unsafe fn draw_and_apply(s: Step<'_>) -> (usize, usize) {
     let n = s.check(8);
+    assert!(
+        s.events.len() >= n,
+        "this kernel writes the counts: give it room"
+    );
     let [s0, s1, s2, s3] = s.states;
     let (mut count, mut count_ahead) = (0, 0);
     let mut lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);

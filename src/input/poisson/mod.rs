@@ -279,6 +279,7 @@ struct Step<'a> {
     i_syn_na: &'a mut [f64],
     /// This step's numbers (needed only for the lanes in `rare`; a kernel may write the others).
     raw: &'a mut [u64],
+    /// The counts (empty: not wanted; see [`Kernel`]).
     events: &'a mut [u32],
     /// Whether to add the counts to `events` rather than write them.
     add_events: bool,
@@ -304,7 +305,9 @@ impl Step<'_> {
         assert!(self.states.iter().all(|s| s.len() >= n));
         assert!(self.head.iter().all(|h| h.len() >= n));
         assert!(self.w_na.len() >= n && self.decay.len() >= n && self.base.len() >= n);
-        assert!(self.i_syn_na.len() >= n && self.raw.len() >= n && self.events.len() >= n);
+        assert!(self.i_syn_na.len() >= n && self.raw.len() >= n);
+        // Empty `events`: not wanted (a kernel that writes them anyway asserts their room).
+        assert!(self.events.is_empty() || self.events.len() >= n);
         assert!(self.rare.len() >= n + 8 && self.rare_ahead.len() >= n + 8);
         assert!(self.ahead.len() >= n && self.raw_ahead.len() >= n);
         n
@@ -411,11 +414,18 @@ impl PartLanes for PoissonLanes {
             add,
         } = events;
         #[cfg(target_arch = "x86_64")]
-        if let Some((draw_and_apply, high_halves)) = kernel(n) {
+        if let Some(k) = kernel(n, !events.is_empty()) {
             let [f0, f1, f2, f3] = &self.head;
-            if high_halves && self.head_hi.len() != n * 2 * HEAD {
+            if k.high_halves && self.head_hi.len() != n * 2 * HEAD {
                 avx2::high_halves([f0, f1, f2, f3], n, &mut self.head_hi);
             }
+            let counting = !events.is_empty();
+            let (events, add) = match (counting, k.always_counts) {
+                (true, _) => (&mut events[..n], add),
+                // Counts nobody reads, into scratch.
+                (false, true) => (&mut self.counts[..n], false),
+                (false, false) => (&mut events[..0], false),
+            };
             let pass = Step {
                 states: self.streams.states(n),
                 head: [f0, f1, f2, f3],
@@ -425,7 +435,7 @@ impl PartLanes for PoissonLanes {
                 base,
                 i_syn_na: &mut self.i_syn_na,
                 raw: &mut self.raw,
-                events: &mut events[..n],
+                events,
                 add_events: add,
                 current,
                 rare: &mut self.rare,
@@ -434,7 +444,7 @@ impl PartLanes for PoissonLanes {
                 rare_ahead: &mut self.rare_ahead,
             };
             // SAFETY: kernel() gives a kernel only for a vector unit the CPU has.
-            let (rare, rare_ahead) = unsafe { draw_and_apply(pass) };
+            let (rare, rare_ahead) = unsafe { (k.run)(pass) };
             for &lane in &self.rare_ahead[..rare_ahead] {
                 let i = lane as usize;
                 self.ahead[i] = self
@@ -445,8 +455,14 @@ impl PartLanes for PoissonLanes {
             self.ahead_step = Some(step + 1);
             for &lane in &self.rare[..rare] {
                 let i = lane as usize;
-                let k = self.count_from_table(i);
-                events[i] = events[i] - HEAD as u32 + k;
+                // Its count from its table (a draw beyond the head).
+                let k = self
+                    .tables
+                    .get(self.table[i])
+                    .sample(to_uniform(self.raw[i]));
+                if counting {
+                    events[i] = events[i] - HEAD as u32 + k;
+                }
                 self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
                 current[i] = base[i] + self.i_syn_na[i];
             }
@@ -481,29 +497,37 @@ impl PartLanes for PoissonLanes {
     }
 }
 
-impl PoissonLanes {
-    /// Lane `i`'s count from its table, for a draw beyond the head (`k >= HEAD`).
-    fn count_from_table(&self, i: usize) -> u32 {
-        self.tables
-            .get(self.table[i])
-            .sample(to_uniform(self.raw[i]))
-    }
+/// A hand-written kernel.
+#[cfg(target_arch = "x86_64")]
+struct Kernel {
+    run: unsafe fn(Step<'_>) -> (usize, usize),
+    /// Whether it needs [`Step::head_hi`].
+    high_halves: bool,
+    /// Whether it writes the counts even when nobody reads them (give it room).
+    always_counts: bool,
 }
 
-/// A hand-written kernel; with `true`, it needs [`Step::head_hi`].
-#[cfg(target_arch = "x86_64")]
-type Kernel = (unsafe fn(Step<'_>) -> (usize, usize), bool);
-
 /// The hand-written kernel for `n` lanes on this CPU, if there is one: AVX-512 for a multiple
-/// of eight lanes, AVX2 for a multiple of four. (Unsafe to call unless the CPU has its unit.)
+/// of eight lanes, AVX2 for a multiple of four; `counting`: whether the counts are wanted.
+/// (Unsafe to call unless the CPU has its unit.)
 #[cfg(target_arch = "x86_64")]
-fn kernel(n: usize) -> Option<Kernel> {
+fn kernel(n: usize, counting: bool) -> Option<Kernel> {
     use crate::fastmath::SimdLevel;
     match crate::fastmath::simd_level() {
-        SimdLevel::Avx512 if n.is_multiple_of(8) => Some((avx512::draw_and_apply, false)),
-        SimdLevel::Avx512 | SimdLevel::Avx2 if n.is_multiple_of(4) => {
-            Some((avx2::draw_and_apply, true))
-        }
+        SimdLevel::Avx512 if n.is_multiple_of(8) => Some(Kernel {
+            run: avx512::draw_and_apply,
+            high_halves: false,
+            always_counts: true,
+        }),
+        SimdLevel::Avx512 | SimdLevel::Avx2 if n.is_multiple_of(4) => Some(Kernel {
+            run: if counting {
+                avx2::draw_and_apply::<true>
+            } else {
+                avx2::draw_and_apply::<false>
+            },
+            high_halves: true,
+            always_counts: false,
+        }),
         _ => None,
     }
 }
@@ -581,6 +605,9 @@ fn apply_synapse_generic(
         i_syn[i] = synapse_step(i_syn[i], decay[i], w[i], counts[i]);
         current[i] = base[i] + i_syn[i];
     }
+    if events.counts.is_empty() {
+        return;
+    }
     let (out, add) = (&mut events.counts[..n], events.add);
     if add {
         out.iter_mut().zip(counts).for_each(|(e, &k)| *e += k);
@@ -636,7 +663,9 @@ impl PartLanes for PoissonReference {
         for (i, out) in current.iter_mut().enumerate() {
             let u = rng::uniform(&mut self.rngs[i]);
             let k = self.tables.get(self.table[i]).sample(u);
-            events.counts[i] = if events.add { events.counts[i] + k } else { k };
+            if !events.counts.is_empty() {
+                events.counts[i] = if events.add { events.counts[i] + k } else { k };
+            }
             self.i_syn_na[i] = synapse_step(self.i_syn_na[i], self.decay[i], self.w_na[i], k);
             *out = base[i] + self.i_syn_na[i];
         }
