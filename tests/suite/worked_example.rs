@@ -88,8 +88,12 @@ impl InputLanes for Replay {
             current[0] = self.currents[n];
         } else {
             let decay = (-1.0f64 / 0.0).exp();
-            events[0] = self.events[n];
-            self.i_syn_na = synapse_step(self.i_syn_na, decay, self.w_na, events[0]);
+            let k = self.events[n];
+            // The engine asks for no counts (empty `events`) unless it traces.
+            if let Some(e) = events.first_mut() {
+                *e = k;
+            }
+            self.i_syn_na = synapse_step(self.i_syn_na, decay, self.w_na, k);
             current[0] = self.i_syn_na;
         }
     }
