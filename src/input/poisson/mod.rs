@@ -329,7 +329,8 @@ pub struct PoissonLanes {
     tables: Tables,
     streams: LaneStreams,
     raw: LaneVec<u64>,
-    /// Each lane's count of this step (portable loops).
+    /// Each lane's count of this step (portable loops; scratch for a kernel that writes counts
+    /// nobody asked for).
     counts: LaneVec<u32>,
     /// The lanes whose count needs the table this step (the vector kernels; 8 entries to spare).
     rare: Vec<u32>,
