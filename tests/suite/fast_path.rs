@@ -2,7 +2,9 @@
 //! the fast normal generator.
 
 use lifsweep::engine::{Batch, JobAccumulator, Shape};
-use lifsweep::input::{InputLanes, MU, Model, ModelInput, PARTS, RATE, SIGMA, TAU_S, W};
+use lifsweep::input::{
+    InputLanes, MU, Model, ModelInput, OU_SIGMA, OU_TAU, PARTS, RATE, SIGMA, TAU_S, W,
+};
 use lifsweep::job::Job;
 
 fn fast(model: Model) -> Box<dyn InputLanes> {
@@ -42,13 +44,35 @@ fn currents(mut input: Box<dyn InputLanes>, job: &Job, steps: u64) -> Vec<Vec<f6
 #[test]
 fn fast_normals_are_the_reference_bit_for_bit() {
     // 300 lanes x 2000 steps: ~9000 draws take the scalar path after a rejected first try.
-    let job = noise_job(9);
-    let fast = currents(fast(Model::NOISE), &job, 2000);
-    let reference = currents(reference(Model::NOISE), &job, 2000);
-    for (step, (f, r)) in fast.iter().zip(&reference).enumerate() {
-        let f: Vec<u64> = f.iter().map(|x| x.to_bits()).collect();
-        let r: Vec<u64> = r.iter().map(|x| x.to_bits()).collect();
-        assert_eq!(f, r, "step {step}");
+    // White noise and OU (the normal source's two shapes); 300 lanes, 301 and 3 (the vector
+    // kernels' blocks and the lanes past them); an odd number of steps (the AVX2 kernel draws
+    // two per pass).
+    for (model, neurons, steps) in [
+        (Model::NOISE, 300, 2000),
+        (Model::NOISE, 301, 1001),
+        (Model::NOISE, 3, 501),
+        (Model::parse("ou").unwrap(), 301, 1001),
+    ] {
+        let mut job = noise_job(9);
+        if model != Model::NOISE {
+            job = Job {
+                input: Job::new(model).input,
+                model,
+                ..job
+            };
+            job.input.set(MU, Some(0.0));
+            job.input.set(OU_SIGMA, Some(1.0));
+            job.input.set(OU_TAU, Some(3.0));
+        }
+        job.sim.neurons = neurons;
+        let fast = currents(fast(model), &job, steps);
+        let reference = currents(reference(model), &job, steps);
+        assert_eq!(fast.len(), steps as usize);
+        for (step, (f, r)) in fast.iter().zip(&reference).enumerate() {
+            let f: Vec<u64> = f.iter().map(|x| x.to_bits()).collect();
+            let r: Vec<u64> = r.iter().map(|x| x.to_bits()).collect();
+            assert_eq!(f, r, "{} lanes of {}, step {step}", neurons, model.name());
+        }
     }
 }
 

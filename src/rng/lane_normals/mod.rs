@@ -94,13 +94,20 @@ pub struct LaneNormals {
     rejected: LaneVec<bool>,
     /// The lanes whose first try was rejected this step, in order (8 entries to spare).
     rejects: Vec<u32>,
+    /// Where a kernel draws two steps per pass ([`avx2::two_steps`]): the next step's normals,
+    /// and whether they are ready for the next call, which then only scales them.
+    ahead: LaneVec<f64>,
+    ahead_ready: bool,
 }
 
 impl LaneNormals {
     /// Every lane's draw and first try (`out` where accepted; with `DECAY`, `out * base + scale
     /// z` there and `sum = offset + out`, the rejected lanes' `out` and `sum` left as they
-    /// were); returns the number of rejected lanes, listed in `self.rejects`. Without `DECAY`,
-    /// `offset` and `sum` are not used (pass empty slices).
+    /// were); returns the number of rejected lanes, listed in `self.rejects`, and whether the
+    /// kernel drew the next step's too ([`avx2::two_steps`], whose contract differs: it lists
+    /// the lanes rejected at either step, puts their streams back and leaves the lanes past its
+    /// blocks of four alone). Without `DECAY`, `offset` and `sum` are not used (pass empty
+    /// slices).
     fn first_tries<const DECAY: bool>(
         &mut self,
         base: &[f64],
@@ -108,7 +115,7 @@ impl LaneNormals {
         out: &mut [f64],
         offset: &[f64],
         sum: &mut [f64],
-    ) -> usize {
+    ) -> (usize, bool) {
         let n = out.len();
         let (base, scale) = (&base[..n], &scale[..n]);
         let [s0, s1, s2, s3] = self.streams.states(n);
@@ -132,10 +139,10 @@ impl LaneNormals {
                 return unsafe {
                     match level {
                         SimdLevel::Avx512 if crate::fastmath::pair_loads() => {
-                            avx512::first_tries::<DECAY, true>(draws)
+                            (avx512::first_tries::<DECAY, true>(draws), false)
                         }
-                        SimdLevel::Avx512 => avx512::first_tries::<DECAY, false>(draws),
-                        _ => avx2::first_tries::<DECAY>(draws),
+                        SimdLevel::Avx512 => (avx512::first_tries::<DECAY, false>(draws), false),
+                        _ => (avx2::two_steps::<DECAY>(draws, &mut self.ahead), true),
                     }
                 };
             }
@@ -157,7 +164,7 @@ impl LaneNormals {
                 count += 1;
             });
         }
-        count
+        (count, false)
     }
 
     /// The draws of one step, either shape (see [`NormalSource`]; `offset` and `sum` as in
@@ -170,22 +177,114 @@ impl LaneNormals {
         offset: &[f64],
         sum: &mut [f64],
     ) {
-        let rejected = self.first_tries::<DECAY>(base, scale, out, offset, sum);
+        let n = out.len();
+        if std::mem::take(&mut self.ahead_ready) {
+            // Drawn with the last step's.
+            if DECAY {
+                apply_ahead_decay(&self.ahead[..n], base, scale, out, offset, sum);
+            } else {
+                apply_ahead(&self.ahead[..n], base, scale, out, offset, sum);
+            }
+            return;
+        }
+        let (listed, two_steps) = self.first_tries::<DECAY>(base, scale, out, offset, sum);
+        if two_steps {
+            // This step's and the next step's normals of the lanes listed (the kernel put
+            // their streams back) and of those past the kernel's blocks of four, drawn whole.
+            let lanes = self.rejects[..listed].iter().map(|&lane| lane as usize);
+            for lane in lanes.chain(n - n % 4..n) {
+                let [z, z_next] = self.streams.with_lane(lane, |rng| {
+                    std::array::from_fn(|_| {
+                        let bits = rng.next_u64();
+                        match first_try(bits) {
+                            (x, true) => x,
+                            _ => finish_rejected(bits, rng),
+                        }
+                    })
+                });
+                apply::<DECAY>(lane, z, base, scale, out, offset, sum);
+                self.ahead[lane] = z_next;
+            }
+            self.ahead_ready = true;
+            return;
+        }
         let bits = &self.bits;
-        for &lane in &self.rejects[..rejected] {
+        for &lane in &self.rejects[..listed] {
             let lane = lane as usize;
             let z = self
                 .streams
                 .with_lane(lane, |rng| finish_rejected(bits[lane], rng));
-            let b = if DECAY {
-                out[lane] * base[lane]
-            } else {
-                base[lane]
-            };
-            out[lane] = scaled(b, scale[lane], z);
-            if DECAY {
-                sum[lane] = offset[lane] + out[lane];
-            }
+            apply::<DECAY>(lane, z, base, scale, out, offset, sum);
+        }
+    }
+}
+
+/// Lane `lane`'s value from its normal `z`, either shape (see [`LaneNormals::first_tries`]).
+#[inline(always)]
+fn apply<const DECAY: bool>(
+    lane: usize,
+    z: f64,
+    base: &[f64],
+    scale: &[f64],
+    out: &mut [f64],
+    offset: &[f64],
+    sum: &mut [f64],
+) {
+    let b = if DECAY {
+        out[lane] * base[lane]
+    } else {
+        base[lane]
+    };
+    out[lane] = scaled(b, scale[lane], z);
+    if DECAY {
+        sum[lane] = offset[lane] + out[lane];
+    }
+}
+
+crate::dispatch!(
+    /// Every lane's value from the normals drawn ahead (`offset` and `sum` not used).
+    fn apply_ahead = apply_ahead_generic::<false>(
+        z: &[f64],
+        base: &[f64],
+        scale: &[f64],
+        out: &mut [f64],
+        offset: &[f64],
+        sum: &mut [f64],
+    )
+);
+
+crate::dispatch!(
+    /// [`apply_ahead`] for `out = out * base + scale z` and `sum = offset + out`.
+    fn apply_ahead_decay = apply_ahead_generic::<true>(
+        z: &[f64],
+        base: &[f64],
+        scale: &[f64],
+        out: &mut [f64],
+        offset: &[f64],
+        sum: &mut [f64],
+    )
+);
+
+#[inline(always)]
+fn apply_ahead_generic<const DECAY: bool>(
+    z: &[f64],
+    base: &[f64],
+    scale: &[f64],
+    out: &mut [f64],
+    offset: &[f64],
+    sum: &mut [f64],
+) {
+    let n = out.len();
+    let (z, base, scale) = (&z[..n], &base[..n], &scale[..n]);
+    if DECAY {
+        let (offset, sum) = (&offset[..n], &mut sum[..n]);
+        for i in 0..n {
+            out[i] = scaled(out[i] * base[i], scale[i], z[i]);
+            sum[i] = offset[i] + out[i];
+        }
+    } else {
+        for i in 0..n {
+            out[i] = scaled(base[i], scale[i], z[i]);
         }
     }
 }
@@ -298,12 +397,16 @@ pub trait NormalSource: Default + Send {
 
 impl NormalSource for LaneNormals {
     fn push(&mut self, seed: u64, first_neuron: u64, count: usize) {
+        // Lanes join before the first step (normals drawn ahead would be lost).
+        assert!(!self.ahead_ready, "lanes pushed after stepping");
         for neuron in first_neuron..first_neuron + count as u64 {
             self.streams.push(seed, neuron);
         }
-        self.bits.resize(self.streams.len(), 0);
-        self.rejected.resize(self.streams.len(), false);
-        self.rejects.resize(self.streams.len() + 8, 0);
+        let n = self.streams.len();
+        self.bits.resize(n, 0);
+        self.rejected.resize(n, false);
+        self.rejects.resize(n + 8, 0);
+        self.ahead.resize(n, 0.0);
     }
 
     fn add_scaled(&mut self, base: &[f64], scale: &[f64], out: &mut [f64]) {
