@@ -6,7 +6,9 @@
 //! table look-up, a multiply and a compare, accepted for 98.5% of draws) runs vectorized over all
 //! lanes; the few rejected lanes then finish their draw alone, from their own streams
 //! ([`finish_rejected`]). Each lane's numbers are exactly rand_distr's `StandardNormal` of its
-//! stream, one after another, whatever the lanes around it.
+//! stream, one after another, whatever the lanes around it. The AVX2 kernel draws two steps per
+//! pass and keeps the second step's normals for the next call ([`avx2`]; a lane rejected at
+//! either step draws both alone).
 //!
 //! The source does not hand out the normals themselves but `out = base + scale * z` in the same
 //! pass (the shape every use has: a current around a mean), or `state = state * decay + scale *
@@ -31,14 +33,16 @@ pub fn scaled(base: f64, scale: f64, z: f64) -> f64 {
     base + scale * z
 }
 
-/// One step's draws of all lanes, for the hand-written kernels (AVX-512, AVX2).
+/// One step's draws of all lanes, for the hand-written kernels (AVX-512; AVX2, which draws the
+/// next step's too).
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Draws<'a> {
     states: [&'a mut [u64]; 4],
     base: &'a [f64],
     scale: &'a [f64],
     out: &'a mut [f64],
-    /// Each rejected lane's 64-bit number (a kernel may write the others').
+    /// Each rejected lane's 64-bit number (a kernel may write the others'; the AVX2 kernel puts
+    /// the rejected lanes' streams back instead).
     bits: &'a mut [u64],
     /// The rejected lanes, in order; needs room for 8 more entries than there are lanes.
     rejects: &'a mut [u32],
@@ -59,8 +63,8 @@ impl Draws<'_> {
         n
     }
 
-    /// Lane `j`'s draw and first try alone (a kernel's last lanes), listing it at `count` if
-    /// rejected; the same contract as the kernels'.
+    /// Lane `j`'s draw and first try alone (the AVX-512 kernel's last lanes), listing it at
+    /// `count` if rejected; the same contract as that kernel's.
     fn one_lane<const DECAY: bool>(&mut self, j: usize, count: &mut usize) {
         let [s0, s1, s2, s3] = &mut self.states;
         let b = xoshiro_next(&mut s0[j], &mut s1[j], &mut s2[j], &mut s3[j]);
