@@ -51,7 +51,7 @@ mod normal;
 mod ziggurat_tables;
 
 pub use lane_normals::{LaneNormals, NormalSource, ReferenceNormals, scaled};
-pub use normal::{finish_rejected, first_try, normal, normal_from};
+pub use normal::{finish_rejected, first_try, lane_normal, normal, normal_from};
 
 /// Version of the seed derivation and streams above; written into every result file.
 pub const SEED_DERIVATION: &str = "3";
@@ -322,5 +322,16 @@ mod tests {
             });
         }
         assert!(rejected > 40_000, "{rejected}");
+    }
+
+    #[test]
+    fn a_lane_normal_is_the_streams_next_normal() {
+        let mut lanes = LaneStreams::default();
+        lanes.push(6, 3);
+        let mut plain = neuron_stream(6, 3);
+        for _ in 0..200_000 {
+            let z = lanes.with_lane(0, lane_normal);
+            assert_eq!(z.to_bits(), normal(&mut || plain.next_u64()).to_bits());
+        }
     }
 }

@@ -70,6 +70,17 @@ pub fn finish_rejected(bits: u64, rng: &mut LaneRng) -> f64 {
     }
 }
 
+/// The next normal number of a lane's stream: [`normal`]'s number, finished by
+/// [`finish_rejected`] where its first try is rejected.
+#[inline(always)]
+pub fn lane_normal(rng: &mut LaneRng) -> f64 {
+    let bits = rng.next_u64();
+    match first_try(bits) {
+        (x, true) => x,
+        _ => finish_rejected(bits, rng),
+    }
+}
+
 /// The next normal number of a stream.
 pub fn normal(next: &mut impl FnMut() -> u64) -> f64 {
     let bits = next();

@@ -23,7 +23,9 @@ mod avx512;
 use rand_core::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::{LaneStreams, finish_rejected, first_try, neuron_stream, normal, xoshiro_next};
+use super::{
+    LaneStreams, finish_rejected, first_try, lane_normal, neuron_stream, normal, xoshiro_next,
+};
 use crate::fastmath::for_each_set;
 use crate::lanes::LaneVec;
 
@@ -197,15 +199,9 @@ impl LaneNormals {
             // their streams back) and of those past the kernel's blocks of four, drawn whole.
             let lanes = self.rejects[..listed].iter().map(|&lane| lane as usize);
             for lane in lanes.chain(n - n % 4..n) {
-                let [z, z_next] = self.streams.with_lane(lane, |rng| {
-                    std::array::from_fn(|_| {
-                        let bits = rng.next_u64();
-                        match first_try(bits) {
-                            (x, true) => x,
-                            _ => finish_rejected(bits, rng),
-                        }
-                    })
-                });
+                let [z, z_next] = self
+                    .streams
+                    .with_lane(lane, |rng| std::array::from_fn(|_| lane_normal(rng)));
                 apply::<DECAY>(lane, z, base, scale, out, offset, sum);
                 self.ahead[lane] = z_next;
             }
