@@ -186,11 +186,7 @@ impl LaneNormals {
         let n = out.len();
         if std::mem::take(&mut self.ahead_ready) {
             // Drawn with the last step's.
-            if DECAY {
-                apply_ahead_decay(&self.ahead[..n], base, scale, out, offset, sum);
-            } else {
-                apply_ahead(&self.ahead[..n], base, scale, out, offset, sum);
-            }
+            apply_ahead(DECAY, &self.ahead[..n], base, scale, out, offset, sum);
             return;
         }
         let (listed, two_steps) = self.first_tries::<DECAY>(base, scale, out, offset, sum);
@@ -242,20 +238,11 @@ fn apply<const DECAY: bool>(
 }
 
 crate::dispatch!(
-    /// Every lane's value from the normals drawn ahead (`offset` and `sum` not used).
-    fn apply_ahead = apply_ahead_generic::<false>(
-        z: &[f64],
-        base: &[f64],
-        scale: &[f64],
-        out: &mut [f64],
-        offset: &[f64],
-        sum: &mut [f64],
-    )
-);
-
-crate::dispatch!(
-    /// [`apply_ahead`] for `out = out * base + scale z` and `sum = offset + out`.
-    fn apply_ahead_decay = apply_ahead_generic::<true>(
+    /// Every lane's value from the normals drawn ahead, either shape: `out = base + scale z`
+    /// (`offset` and `sum` not used), or with `decay` `out = out * base + scale z` and `sum =
+    /// offset + out` (see [`LaneNormals::first_tries`]).
+    fn apply_ahead = apply_ahead_generic(
+        decay: bool,
         z: &[f64],
         base: &[f64],
         scale: &[f64],
@@ -266,7 +253,8 @@ crate::dispatch!(
 );
 
 #[inline(always)]
-fn apply_ahead_generic<const DECAY: bool>(
+fn apply_ahead_generic(
+    decay: bool,
     z: &[f64],
     base: &[f64],
     scale: &[f64],
@@ -276,7 +264,7 @@ fn apply_ahead_generic<const DECAY: bool>(
 ) {
     let n = out.len();
     let (z, base, scale) = (&z[..n], &base[..n], &scale[..n]);
-    if DECAY {
+    if decay {
         let (offset, sum) = (&offset[..n], &mut sum[..n]);
         for i in 0..n {
             out[i] = scaled(out[i] * base[i], scale[i], z[i]);
