@@ -244,6 +244,12 @@ impl Tables {
     fn get(&self, index: u32) -> &PoissonTable {
         &self.tables[index as usize]
     }
+
+    /// The count that table `index` gives the 64-bit number `raw` (a draw the fast path's
+    /// head does not settle).
+    fn count(&self, index: u32, raw: u64) -> u32 {
+        self.get(index).sample(to_uniform(raw))
+    }
 }
 
 /// The CDF values the fast path compares against directly.
@@ -415,12 +421,13 @@ impl PartLanes for PoissonLanes {
             add,
         } = events;
         #[cfg(target_arch = "x86_64")]
-        if let Some(k) = kernel(n, !events.is_empty()) {
+        let counting = !events.is_empty();
+        #[cfg(target_arch = "x86_64")]
+        if let Some(k) = kernel(n, counting) {
             let [f0, f1, f2, f3] = &self.head;
             if k.high_halves && self.head_hi.len() != n * 2 * HEAD {
                 avx2::high_halves([f0, f1, f2, f3], n, &mut self.head_hi);
             }
-            let counting = !events.is_empty();
             let (events, add) = match (counting, k.always_counts) {
                 (true, _) => (&mut events[..n], add),
                 // Counts nobody reads, into scratch.
@@ -448,19 +455,13 @@ impl PartLanes for PoissonLanes {
             let (rare, rare_ahead) = unsafe { (k.run)(pass) };
             for &lane in &self.rare_ahead[..rare_ahead] {
                 let i = lane as usize;
-                self.ahead[i] = self
-                    .tables
-                    .get(self.table[i])
-                    .sample(to_uniform(self.raw_ahead[i]));
+                self.ahead[i] = self.tables.count(self.table[i], self.raw_ahead[i]);
             }
             self.ahead_step = Some(step + 1);
             for &lane in &self.rare[..rare] {
                 let i = lane as usize;
                 // Its count from its table (a draw beyond the head).
-                let k = self
-                    .tables
-                    .get(self.table[i])
-                    .sample(to_uniform(self.raw[i]));
+                let k = self.tables.count(self.table[i], self.raw[i]);
                 if counting {
                     events[i] = events[i] - HEAD as u32 + k;
                 }
@@ -479,10 +480,7 @@ impl PartLanes for PoissonLanes {
         if rare {
             for (i, k) in counts.iter_mut().enumerate() {
                 if *k == HEAD as u32 {
-                    *k = self
-                        .tables
-                        .get(self.table[i])
-                        .sample(to_uniform(self.raw[i]));
+                    *k = self.tables.count(self.table[i], self.raw[i]);
                 }
             }
         }
