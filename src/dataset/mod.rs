@@ -109,13 +109,14 @@ impl Dataset {
                 "--chunk-jobs 0 is not allowed: give 1 or more jobs per chunk".into(),
             ));
         }
-        if !dir.join(MANIFEST).exists() {
+        if !exists(dir) {
             if let Some(existing) = foreign_content(dir)? {
                 return Err(DatasetError(existing));
             }
-            let spec = spec.unwrap_or_else(Spec::default_sweep);
-            create(dir, &spec, chunk_jobs)?;
-            return Dataset::open(dir);
+            // Racing another process making it: one manifest is linked, the other dropped, and
+            // both processes check their spec against the one that stands (below).
+            let made = spec.clone().unwrap_or_else(Spec::default_sweep);
+            create(dir, &made, chunk_jobs)?;
         }
         let ds = Dataset::open(dir)?;
         if let Some(spec) = spec
@@ -220,8 +221,9 @@ pub fn exists(dir: &Path) -> bool {
 }
 
 /// Why `dir` cannot become a new dataset, if it cannot: it is a file, or a directory with
-/// other things in it. The skeleton of a dataset that another process is making at this moment
-/// (empty `parts/`, `tmp/` and `logs/`, the manifest not yet linked) is no obstacle.
+/// other things in it. A dataset that another process is making at this moment is no obstacle:
+/// neither its skeleton (empty `parts/`, `tmp/` and `logs/`, the manifest not yet linked) nor,
+/// once its manifest is linked, its parts.
 fn foreign_content(dir: &Path) -> Result<Option<String>, DatasetError> {
     if dir.exists() && !dir.is_dir() {
         return Ok(Some(format!(
@@ -239,7 +241,11 @@ fn foreign_content(dir: &Path) -> Result<Option<String>, DatasetError> {
         let skeleton = matches!(name.to_str(), Some("tmp" | "logs"))
             || (name == "parts"
                 && std::fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none()));
-        if !(skeleton && entry.path().is_dir()) {
+        // What another process made between the caller's look for the manifest and this one
+        // (the manifest itself, then its parts) belongs to a dataset: the manifest is linked
+        // before any part is written and is never removed, so it stands by now.
+        let of_a_dataset = (skeleton && entry.path().is_dir()) || exists(dir);
+        if !of_a_dataset {
             return Ok(Some(format!(
                 "--dataset {} already exists and is not a lifsweep dataset (it has no \
                  {MANIFEST}, and holds {}); give a new or empty directory",
@@ -252,7 +258,8 @@ fn foreign_content(dir: &Path) -> Result<Option<String>, DatasetError> {
 }
 
 /// Makes a new dataset directory. Safe against another process making it at the same moment:
-/// the manifest is linked into place, never replaced, and the loser opens the winner's.
+/// the manifest is linked into place, never replaced, and the loser opens the winner's (and
+/// checks its spec and `--chunk-jobs` against it, as on any existing dataset).
 fn create(dir: &Path, spec: &Spec, chunk_jobs: Option<u64>) -> Result<(), DatasetError> {
     let io = |what: &str, e: std::io::Error| {
         DatasetError(format!("cannot make {what} in {}: {e}", dir.display()))
@@ -326,4 +333,37 @@ fn first_difference(theirs: &str, ours: &str) -> String {
         }
     }
     "the texts differ in their line endings".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_dataset_or_its_skeleton_may_stand_where_one_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("ds");
+        assert_eq!(foreign_content(&d).unwrap(), None);
+        for sub in ["parts", "tmp", "logs"] {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        std::fs::write(d.join("tmp").join("lifsweep.toml.x.tmp"), "").unwrap();
+        assert_eq!(foreign_content(&d).unwrap(), None);
+        // A part without a manifest is someone else's file.
+        std::fs::write(d.join("parts").join("part-000000.parquet"), "").unwrap();
+        let why = foreign_content(&d).unwrap().unwrap();
+        assert!(why.contains("holds parts"), "{why}");
+        // Once a manifest stands (another process linked it after the caller looked), the
+        // directory is a dataset, whatever else is in it: the caller opens and checks it.
+        std::fs::write(d.join(MANIFEST), "").unwrap();
+        assert_eq!(foreign_content(&d).unwrap(), None);
+        let other = dir.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("notes.txt"), "mine").unwrap();
+        let why = foreign_content(&other).unwrap().unwrap();
+        assert!(why.contains("holds notes.txt"), "{why}");
+        std::fs::write(dir.path().join("file"), "").unwrap();
+        let why = foreign_content(&dir.path().join("file")).unwrap().unwrap();
+        assert!(why.contains("is a file"), "{why}");
+    }
 }

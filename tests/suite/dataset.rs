@@ -490,39 +490,83 @@ fn parts_are_written_one_by_one_as_their_chunks_finish() {
     );
 }
 
+/// Starts `lifsweep run --dataset ds spec` with one thread and 9-job chunks, its stdout
+/// dropped and its stderr kept for the test's messages.
+fn racer(ds: &Path, spec: &Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lifsweep"))
+        .args([
+            "run",
+            "--quiet",
+            "--threads",
+            "1",
+            "--chunk-jobs",
+            "9",
+            "--dataset",
+        ])
+        .arg(ds)
+        .arg(spec)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn two_runs_racing_on_one_new_directory_are_harmless() {
     // A requeued task overlapping its resubmission: both make the directory, both run every
-    // chunk, and rename the same bytes over each other.
+    // chunk, and rename the same bytes over each other. The second starts 0, 2, 5 or 10 ms
+    // after the first, so that it looks at the directory at different moments of its making.
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(dir.path(), &SWEEP.replace("neurons = 20", "neurons = 200"));
-    let ds = dir.path().join("ds");
-    let racers: Vec<_> = (0..2)
-        .map(|_| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_lifsweep"))
-                .args([
-                    "run",
-                    "--quiet",
-                    "--threads",
-                    "1",
-                    "--chunk-jobs",
-                    "9",
-                    "--dataset",
-                ])
-                .arg(&ds)
-                .arg(&spec)
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut r in racers {
-        assert!(r.wait().unwrap().success());
+    for (round, delay_ms) in [0, 2, 5, 10].into_iter().enumerate() {
+        let ds = dir.path().join(format!("ds{round}"));
+        let first = racer(&ds, &spec);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let second = racer(&ds, &spec);
+        for r in [first, second] {
+            let out = r.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round} ({delay_ms} ms): {:?}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(parts(&ds).len(), 20);
+        assert_parts_sound(&ds);
+        lifsweep().arg("status").arg(&ds).assert().code(0);
+        if round == 0 {
+            assert!(merged(&ds, &dir.path().join("m.parquet")) == single_run(dir.path(), &spec));
+        }
     }
-    assert_eq!(parts(&ds).len(), 20);
-    assert_parts_sound(&ds);
-    lifsweep().arg("status").arg(&ds).assert().code(0);
-    assert!(merged(&ds, &dir.path().join("m.parquet")) == single_run(dir.path(), &spec));
+}
+
+#[test]
+fn runs_of_two_specs_racing_on_one_new_directory_run_only_the_one_that_made_it() {
+    // The loser of the race to link the manifest checks its spec against the winner's, as it
+    // would on a directory made long before: it never runs the winner's spec as its own.
+    let dir = tempfile::tempdir().unwrap();
+    let a = write_spec(dir.path(), SWEEP);
+    let b = dir.path().join("b.toml");
+    std::fs::write(&b, SWEEP.replace("seed = 7", "seed = 8")).unwrap();
+    for round in 0..4 {
+        let ds = dir.path().join(format!("ds{round}"));
+        let specs = if round % 2 == 0 { [&a, &b] } else { [&b, &a] };
+        let racers: Vec<_> = specs.iter().map(|s| racer(&ds, s)).collect();
+        let mut winners = Vec::new();
+        for (r, s) in racers.into_iter().zip(specs) {
+            let out = r.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            match out.status.code() {
+                Some(0) => winners.push(std::fs::read_to_string(s).unwrap()),
+                Some(2) => assert!(stderr.contains("was made from another spec"), "{stderr}"),
+                other => panic!("round {round}: exit {other:?}: {stderr}"),
+            }
+        }
+        let manifest = std::fs::read_to_string(ds.join("lifsweep.toml")).unwrap();
+        let made_from = lifsweep::dataset::Manifest::parse(&manifest).unwrap().spec;
+        assert_eq!(winners, [made_from], "round {round}");
+    }
 }
 
 #[test]
