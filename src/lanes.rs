@@ -51,8 +51,10 @@ impl<T: Lane> LaneVec<T> {
     }
 
     /// Makes the array `len` long, new entries `value`.
+    #[inline]
     pub fn resize(&mut self, len: usize, value: T) {
         // Fresh lines are zeroed, a valid value of every Lane type (false for bool).
+        self.reserve_lines(len.div_ceil(Self::PER_LINE));
         self.lines
             .resize(len.div_ceil(Self::PER_LINE), Line([0; 64]));
         let old = self.len;
@@ -62,8 +64,30 @@ impl<T: Lane> LaneVec<T> {
         }
     }
 
+    /// Lines to allocate when an empty array first grows: room for a whole batch
+    /// ([`crate::engine::LANES`] lanes), so that a batch built job by job allocates each of
+    /// its arrays once (grown by doubling, they were a twentieth of W5's instructions).
+    const FIRST_LINES: usize = crate::engine::LANES.div_ceil(Self::PER_LINE);
+
+    /// Room for `lines` lines in all.
+    #[inline]
+    fn reserve_lines(&mut self, lines: usize) {
+        if lines > self.lines.capacity() {
+            self.grow(lines);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, lines: usize) {
+        let lines = lines.max(Self::FIRST_LINES);
+        self.lines.reserve(lines - self.lines.len());
+    }
+
+    #[inline]
     pub fn push(&mut self, value: T) {
         if self.len == self.lines.len() * Self::PER_LINE {
+            self.reserve_lines(self.lines.len() + 1);
             self.lines.push(Line([0; 64]));
         }
         // SAFETY: the lines have room for entry `len` (just checked), aligned for T.
@@ -119,10 +143,10 @@ impl<T: Lane> DerefMut for LaneVec<T> {
 }
 
 impl<T: Lane> Extend<T> for LaneVec<T> {
+    #[inline]
     fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
         let items = items.into_iter();
-        let wanted = (self.len + items.size_hint().0).div_ceil(Self::PER_LINE);
-        self.lines.reserve(wanted.saturating_sub(self.lines.len()));
+        self.reserve_lines((self.len + items.size_hint().0).div_ceil(Self::PER_LINE));
         for item in items {
             self.push(item);
         }
@@ -278,6 +302,22 @@ mod tests {
         };
         assert_eq!(words.clone()[9], 9);
         assert_eq!(format!("{:?}", &words.clone()[..3]), "[0, 1, 2]");
+
+        // A batch's lanes pushed one by one: one allocation, then doubling past it.
+        let mut v = LaneVec::<u64>::new();
+        v.push(0);
+        let first = v.lines.as_ptr();
+        for i in 1..crate::engine::LANES as u64 {
+            v.push(i);
+        }
+        assert_eq!(
+            v.lines.as_ptr(),
+            first,
+            "the first allocation holds a batch"
+        );
+        v.extend(crate::engine::LANES as u64..3000);
+        assert!(v.iter().copied().eq(0..3000));
+        assert_eq!(v.as_ptr() as usize % 64, 0);
     }
 
     #[test]
