@@ -66,7 +66,8 @@ impl<T: Lane> LaneVec<T> {
 
     /// Lines to allocate when an empty array first grows: room for a whole batch
     /// ([`crate::engine::LANES`] lanes), so that a batch built job by job allocates each of
-    /// its arrays once (grown by doubling, they were a twentieth of W5's instructions).
+    /// its arrays once (grown by doubling, their reallocations were 5% of the engine's
+    /// instructions in W5, docs/performance.md).
     const FIRST_LINES: usize = crate::engine::LANES.div_ceil(Self::PER_LINE);
 
     /// Room for `lines` lines in all.
