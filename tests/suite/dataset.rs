@@ -339,7 +339,7 @@ fn kills_at_random_moments_lose_nothing_and_leave_only_sound_parts() {
         .env_remove("RAYON_NUM_THREADS")
         .env_remove("SLURM_CPUS_PER_TASK")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(Stdio::piped());
         if let Some(s) = shard {
             cmd.args(["--shard", &s]);
         }
@@ -380,8 +380,13 @@ fn kills_at_random_moments_lose_nothing_and_leave_only_sound_parts() {
         std::thread::sleep(Duration::from_millis(at));
         if term {
             signal(child.id(), "TERM");
-            let code = child.wait().unwrap().code();
-            assert!(matches!(code, Some(0 | 75)), "SIGTERM: exit {code:?}");
+            let out = child.wait_with_output().unwrap();
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(0 | 75)),
+                "SIGTERM: exit {code:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             terms += 1;
         } else {
             child.kill().unwrap();
@@ -391,13 +396,14 @@ fn kills_at_random_moments_lose_nothing_and_leave_only_sound_parts() {
         assert_parts_sound(&ds);
     }
     assert!(kills >= 20 && terms >= 5);
-    // Then the same command until it is done.
-    loop {
-        let status = start(None).wait().unwrap();
-        if status.code() == Some(0) {
-            break;
-        }
-    }
+    // Then the same command, left alone, finishes the sweep.
+    let out = start(None).wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the run after the kills: {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_parts_sound(&ds);
     let single = single_run(dir.path(), &spec);
     assert!(merged(&ds, &dir.path().join("m.parquet")) == single);

@@ -1,8 +1,6 @@
 //! The SLURM job-array script that `lifsweep slurm` writes: quoted, valid bash, runs every
 //! shard when run as SLURM runs it (the real cluster is `tests/slurm/check.sh`), and refusals.
 
-use std::process::Stdio;
-
 use super::common::{lifsweep, stderr_of, stdout_of, write_spec};
 use super::dataset::{SWEEP, merged, single_run};
 
@@ -60,15 +58,18 @@ fn the_slurm_script_is_quoted_and_runs_the_shards() {
 
     // Run as SLURM would, task by task (no SLURM needed): the array covers the sweep.
     for task in 0..4 {
-        let status = std::process::Command::new("bash")
+        let out = std::process::Command::new("bash")
             .arg(&script_path)
             .env("SLURM_ARRAY_TASK_ID", task.to_string())
             .env("SLURM_CPUS_PER_TASK", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success(), "task {task}");
+        assert!(
+            out.status.success(),
+            "task {task}: {:?}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     lifsweep().arg("status").arg(&ds).assert().code(0);
     assert!(merged(&ds, &dir.path().join("m.parquet")) == single_run(dir.path(), &spec));
