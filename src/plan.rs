@@ -48,25 +48,24 @@ pub const V_HARMONIC: Cost = Cost {
 /// 16.9 s while the theory was adaptive quadrature; since the tables, 0.67 s.)
 pub const THEORY_FREE_PART_SECONDS: f64 = 0.14e-6;
 
-/// Where the costs come from, for the reader of an estimate made on a CPU with vector unit
-/// `level`: the costs were measured on an AVX-512 machine; a CPU without AVX-512 runs the
-/// narrower loops, and the one such machine measured (AMD EPYC Zen 3, a virtual machine, `bash
-/// benches/plan_costs.sh`, 2026-12-07: docs/performance.md) took 2.4 to 4.9 times the estimate.
+/// Where the costs were measured, as the estimate says it.
+pub const COSTS_MEASURED_ON: &str =
+    "per-model costs measured on one core of an AMD EPYC Zen 4 with AVX-512";
+
+/// What the estimate means on a CPU with vector unit `level`, after [`COSTS_MEASURED_ON`]: a
+/// CPU without AVX-512 runs the narrower loops, and the one such machine measured (AMD EPYC
+/// Zen 3, a virtual machine, `bash benches/plan_costs.sh`, 2026-12-07: docs/performance.md)
+/// took 2.4 to 4.9 times the estimate.
 pub fn costs_note(level: crate::fastmath::SimdLevel) -> &'static str {
     use crate::fastmath::SimdLevel;
     match level {
-        SimdLevel::Avx512 => {
-            "per-model costs measured on one core of an AMD EPYC Zen 4 with AVX-512; your \
-             machine may differ"
-        }
+        SimdLevel::Avx512 => "your machine may differ",
         SimdLevel::Avx2 => {
-            "per-model costs measured on one core of an AMD EPYC Zen 4 with AVX-512; this CPU \
-             has AVX2 but not AVX-512, and an AMD EPYC Zen 3 of that kind took 2.4 to 4.9 times \
-             the estimate"
+            "this CPU has AVX2 but not AVX-512, and an AMD EPYC Zen 3 of that kind took 2.4 to \
+             4.9 times the estimate"
         }
         SimdLevel::Baseline => {
-            "per-model costs measured on one core of an AMD EPYC Zen 4 with AVX-512; this CPU \
-             has neither AVX-512 nor AVX2: expect several times the estimate"
+            "this CPU has neither AVX-512 nor AVX2: expect several times the estimate"
         }
     }
 }
@@ -326,7 +325,7 @@ impl fmt::Display for Plan {
         )?;
         writeln!(
             f,
-            "estimated wall time on {} threads: {} ({})",
+            "estimated wall time on {} threads: {} ({COSTS_MEASURED_ON}; {})",
             self.threads,
             human_time(self.seconds()),
             costs_note(crate::fastmath::simd_level())
@@ -409,10 +408,11 @@ mod cost_tests {
     fn the_estimate_says_what_machine_its_costs_are_from() {
         use crate::fastmath::{SimdLevel, simd_level};
         let notes = [SimdLevel::Avx512, SimdLevel::Avx2, SimdLevel::Baseline].map(costs_note);
-        assert!(notes.iter().all(|n| n.contains("Zen 4 with AVX-512")));
+        assert!(COSTS_MEASURED_ON.contains("Zen 4 with AVX-512"));
         assert!(notes[1].contains("2.4 to 4.9 times") && !notes[0].contains("times"));
         let spec = Spec::parse("[[sweep]]\nmodel = \"constant\"\nmu_na = 1.0\n").unwrap();
         let text = Plan::new(&spec, 1).to_string();
-        assert!(text.contains(costs_note(simd_level())), "{text}");
+        let said = format!("({COSTS_MEASURED_ON}; {})", costs_note(simd_level()));
+        assert!(text.contains(&said), "{text}");
     }
 }
