@@ -2,8 +2,12 @@
 //! 100 steps, their real statistics and theory) and a W4-like constant sweep's, turned into
 //! Arrow arrays and encoded into a Parquet file in memory, as `ResultWriter` does on the writer
 //! thread. `cargo bench -p lifsweep-benches --bench writer` (throughput in rows per second).
+//! Each both ways: serially, as with `--threads 1`, and with the columns encoded side by side on
+//! a pool of as many threads as the machine has (`/pool`), as with more threads.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::sync::Arc;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use lifsweep::engine::{self, Counters};
 use lifsweep::grid::Grid;
 use lifsweep::output::ResultWriter;
@@ -40,15 +44,31 @@ fn writer(c: &mut Criterion) {
     ] {
         let rows = rows(params);
         group.throughput(Throughput::Elements(rows.len() as u64));
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                let mut w = ResultWriter::new(Vec::new(), "", rows.len() as u64).unwrap();
-                for (job, result) in &rows {
-                    w.push(job.clone(), result.clone()).unwrap();
-                }
-                std::hint::black_box(w.finish().unwrap().len())
-            })
-        });
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pool = Arc::new(engine::thread_pool(threads).unwrap());
+        for pooled in [false, true] {
+            let id = if pooled {
+                format!("{name}/pool{threads}")
+            } else {
+                name.to_string()
+            };
+            group.bench_function(id, |b| {
+                // The rows are cloned outside the timing: the writer gets them as it does from
+                // the engine, a batch at a time.
+                b.iter_batched(
+                    || rows.clone(),
+                    |mut rows| {
+                        let mut w = ResultWriter::new(Vec::new(), "", rows.len() as u64).unwrap();
+                        if pooled {
+                            w = w.encode_on(pool.clone());
+                        }
+                        w.push_rows(&mut rows).unwrap();
+                        std::hint::black_box(w.finish().unwrap().len())
+                    },
+                    BatchSize::LargeInput,
+                )
+            });
+        }
     }
     group.finish();
 }

@@ -64,7 +64,8 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         eprintln!("warning: {w}");
     }
     let grid = Grid::new(spec);
-    let pool = engine::thread_pool(opts.threads).context("cannot start the worker threads")?;
+    let pool =
+        Arc::new(engine::thread_pool(opts.threads).context("cannot start the worker threads")?);
     let counters = opts.counters.clone();
     let neuron_steps = spec
         .blocks
@@ -81,7 +82,8 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> anyhow::Result<Summary> {
         neuron_steps,
         None,
     );
-    let mut writer = BackgroundWriter::start(file, &spec.text, grid.len())?;
+    // The file's columns are encoded on the same worker threads (see output::encode).
+    let mut writer = BackgroundWriter::start(file, &spec.text, grid.len(), pool.clone())?;
     let mut spikes = 0u64;
     let ran = pool.install(|| {
         let stopped = || opts.stop.requested();

@@ -79,6 +79,8 @@ pub struct PartWriter {
     written: Vec<usize>,
     /// Parts written so far, for progress reports.
     count: Arc<AtomicU64>,
+    /// Where the parts' columns are encoded (see [`ResultWriter::encode_on`]).
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 struct OpenPart {
@@ -94,7 +96,14 @@ impl PartWriter {
             current: None,
             written: Vec::new(),
             count,
+            pool: None,
         }
+    }
+
+    /// Encodes the parts' columns side by side on `pool` (the parts are the same).
+    pub fn encode_on(mut self, pool: Arc<rayon::ThreadPool>) -> PartWriter {
+        self.pool = Some(pool);
+        self
     }
 
     fn commit(&self, c: usize, bytes: &[u8]) -> anyhow::Result<()> {
@@ -117,14 +126,15 @@ impl RowSink for PartWriter {
                 let range = self.ds.chunks().range(c);
                 assert_eq!(job.id, range.start, "a chunk's rows start at its first job");
                 let rows = range.end - range.start;
+                let mut writer =
+                    ResultWriter::with_metadata(Vec::new(), part_metadata(&self.ds, c), rows)?;
+                if let Some(pool) = &self.pool {
+                    writer = writer.encode_on(pool.clone());
+                }
                 self.current.insert(OpenPart {
                     chunk: c,
                     left: rows,
-                    writer: ResultWriter::with_metadata(
-                        Vec::new(),
-                        part_metadata(&self.ds, c),
-                        rows,
-                    )?,
+                    writer,
                 })
             }
         };

@@ -213,7 +213,8 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
     let pending_steps: u64 = pending.iter().map(|&c| costs[c].1).sum();
 
     let ds = Arc::new(ds);
-    let pool = engine::thread_pool(opts.threads).context("cannot start the worker threads")?;
+    let pool =
+        Arc::new(engine::thread_pool(opts.threads).context("cannot start the worker threads")?);
     let counters = opts.counters.clone();
     counters.set_totals(pending_jobs, pending_steps);
     let parts = Arc::new(AtomicU64::new(0));
@@ -224,7 +225,9 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
         pending_steps,
         Some((parts.clone(), pending.len() as u64)),
     );
-    let mut writer = BackgroundWriter::with_sink(PartWriter::new(ds.clone(), parts))?;
+    // The parts' columns are encoded on the same worker threads (see output::encode).
+    let mut writer =
+        BackgroundWriter::with_sink(PartWriter::new(ds.clone(), parts).encode_on(pool.clone()))?;
     let ids = ShareIds {
         ranges: pending.iter().map(|&c| ds.chunks().range(c)).collect(),
         i: 0,

@@ -3,6 +3,7 @@
 //! small jobs, the file is a sixth of the run).
 
 use std::io::{BufWriter, Write};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -70,9 +71,17 @@ pub struct BackgroundWriter<S: RowSink> {
 pub struct WriterStopped;
 
 impl<W: Write + Send + 'static> BackgroundWriter<ResultWriter<BufWriter<W>>> {
-    /// Starts a thread writing about `rows` rows (see [`ResultWriter::new`]) into `out`.
-    pub fn start(out: W, spec_text: &str, rows: u64) -> anyhow::Result<Self> {
-        BackgroundWriter::with_sink(ResultWriter::new(BufWriter::new(out), spec_text, rows)?)
+    /// Starts a thread writing about `rows` rows (see [`ResultWriter::new`]) into `out`, its
+    /// columns encoded side by side on `pool` (see [`ResultWriter::encode_on`]).
+    pub fn start(
+        out: W,
+        spec_text: &str,
+        rows: u64,
+        pool: Arc<rayon::ThreadPool>,
+    ) -> anyhow::Result<Self> {
+        BackgroundWriter::with_sink(
+            ResultWriter::new(BufWriter::new(out), spec_text, rows)?.encode_on(pool),
+        )
     }
 }
 
@@ -203,18 +212,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rows_arrive_in_order() {
-        let n = 3 * SEND_ROWS as u64 + 17;
+    /// Pushes `n` rows from a worker of a pool of `threads` threads, as the engine does, to a
+    /// writer that encodes on the same pool; returns their ids as read back.
+    fn ids_written(n: u64, threads: usize) -> Vec<u64> {
+        let pool = Arc::new(crate::engine::thread_pool(threads).unwrap());
         let file = tempfile::tempfile().unwrap();
-        let mut w = BackgroundWriter::start(file, "", n).unwrap();
-        for id in 0..n {
-            let (job, result) = row(id);
-            w.push(job, result).unwrap();
-        }
+        let mut w = BackgroundWriter::start(file, "", n, pool.clone()).unwrap();
+        pool.install(|| {
+            for id in 0..n {
+                let (job, result) = row(id);
+                w.push(job, result).unwrap();
+            }
+        });
         let file = w.finish().unwrap();
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 4096);
-        let ids: Vec<u64> = reader
+        reader
             .unwrap()
             .flat_map(|b| {
                 let b = b.unwrap();
@@ -225,13 +237,24 @@ mod tests {
                     .unwrap();
                 col.values().to_vec()
             })
-            .collect();
-        assert_eq!(ids, (0..n).collect::<Vec<_>>());
+            .collect()
+    }
+
+    #[test]
+    fn rows_arrive_in_order() {
+        // Enough rows to fill the queue, so the pushing worker waits for the writer, which
+        // needs a worker of the pool; on one thread the writer encodes alone (else the two
+        // would wait for each other forever).
+        let n = (QUEUE as u64 + 3) * SEND_ROWS as u64 + 17;
+        for threads in [1, 2] {
+            assert_eq!(ids_written(n, threads), (0..n).collect::<Vec<_>>());
+        }
     }
 
     #[test]
     fn a_failing_sink_stops_the_engine_and_its_error_is_reported() {
-        let mut w = BackgroundWriter::start(Full { room: 20_000 }, "", 1 << 20).unwrap();
+        let pool = Arc::new(crate::engine::thread_pool(2).unwrap());
+        let mut w = BackgroundWriter::start(Full { room: 20_000 }, "", 1 << 20, pool).unwrap();
         // The writer fails once its buffered pages reach the sink; the engine's pushes then
         // fail instead of blocking forever on a full queue.
         let stopped = (0..1u64 << 20).find_map(|id| {

@@ -2,7 +2,7 @@
 //! when it is null, and how a row fills it. The schema, the row buffer and the docs' column
 //! table are derived from it; the input parameter columns come from the registry.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use arrow_array::builder::{ListBuilder, UInt64Builder};
 use arrow_array::types::Int32Type;
@@ -359,106 +359,110 @@ pub fn markdown_table() -> String {
 /// A row as the engine gives it: the job and its result.
 pub type Row = (Job, JobResult);
 
-/// The arrays of `rows`, in column order: one column at a time over all rows (the same fill
-/// for every row in turn is far cheaper than every fill for one row: its indirect call is
-/// predicted). In tiles of 32 rows, every column of a tile before the next, it was slower (its
-/// share of the writer thread's time 0.30 -> 0.48 in W5): the long strided walks over all rows
-/// prefetch well, the short ones do not.
+/// The arrays of `rows`, in column order (see [`array`]).
+#[cfg(test)]
+pub fn arrays(rows: &[Row], nulls: &NullArrays) -> Vec<ArrayRef> {
+    (0..COLUMNS.len()).map(|i| array(i, rows, nulls)).collect()
+}
+
+/// Column `i`'s array of `rows`: one column at a time over all rows (the same fill for every
+/// row in turn is far cheaper than every fill for one row: its indirect call is predicted). In
+/// tiles of 32 rows, every column of a tile before the next, it was slower (its share of the
+/// writer thread's time 0.30 -> 0.48 in W5): the long strided walks over all rows prefetch well,
+/// the short ones do not. Each column is made by itself, so that columns can be made (and
+/// encoded) side by side.
 ///
 /// `nulls` keeps the all-null arrays made so far: a column a run does not use (most input
 /// parameters, the histograms, the V statistics) is the same array in every batch, shared
 /// instead of allocated and zeroed anew (Arrow arrays are immutable). With the label columns
 /// below, the arrays of a W5-like run take a third fewer instructions (callgrind: 1,785 -> 1,180
 /// a row; the writer thread's total 6,190 -> 5,560).
-pub fn arrays(rows: &[Row], nulls: &mut NullArrays) -> Vec<ArrayRef> {
-    COLUMNS
-        .iter()
-        .map(|c| match c.fill {
-            Fill::U64(f) => Arc::new(UInt64Array::from(
-                rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
-            )) as ArrayRef,
-            Fill::F64(f) => Arc::new(Float64Array::from(
-                rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
-            )),
-            Fill::Key(key) => Arc::new(Float64Array::from(
-                rows.iter()
-                    .map(|(j, _)| match key.get(j) {
-                        Some(KeyValue::Real(x)) => x,
-                        other => {
-                            unreachable!("{} is a real key, got {other:?}", key.name())
-                        }
-                    })
-                    .collect::<Vec<_>>(),
-            )),
-            Fill::OptF64(f) => {
-                optional::<_, Float64Array>(rows.iter().map(|(j, r)| f(j, r)).collect(), c, nulls)
-            }
-            Fill::Param(p) => optional::<_, Float64Array>(
-                rows.iter().map(|(j, _)| j.input.get(p)).collect(),
-                c,
-                nulls,
-            ),
-            Fill::Bool(f) => Arc::new(BooleanArray::from(
-                rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
-            )),
-            Fill::OptBool(f) => {
-                optional::<_, BooleanArray>(rows.iter().map(|(j, r)| f(j, r)).collect(), c, nulls)
-            }
-            Fill::OptCounts(f) if rows.iter().all(|(j, r)| f(j, r).is_none()) => {
-                nulls.get(&c.data_type(), rows.len())
-            }
-            Fill::OptCounts(f) => {
-                let mut list =
-                    ListBuilder::new(UInt64Builder::new()).with_field(Arc::new(count_item()));
-                for (j, r) in rows {
-                    match f(j, r) {
-                        Some(counts) => {
-                            list.values().append_slice(counts);
-                            list.append(true);
-                        }
-                        None => list.append(false),
+pub fn array(i: usize, rows: &[Row], nulls: &NullArrays) -> ArrayRef {
+    let c = &COLUMNS[i];
+    match c.fill {
+        Fill::U64(f) => Arc::new(UInt64Array::from(
+            rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
+        )) as ArrayRef,
+        Fill::F64(f) => Arc::new(Float64Array::from(
+            rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
+        )),
+        Fill::Key(key) => Arc::new(Float64Array::from(
+            rows.iter()
+                .map(|(j, _)| match key.get(j) {
+                    Some(KeyValue::Real(x)) => x,
+                    other => {
+                        unreachable!("{} is a real key, got {other:?}", key.name())
                     }
+                })
+                .collect::<Vec<_>>(),
+        )),
+        Fill::OptF64(f) => {
+            optional::<_, Float64Array>(rows.iter().map(|(j, r)| f(j, r)).collect(), i, nulls)
+        }
+        Fill::Param(p) => optional::<_, Float64Array>(
+            rows.iter().map(|(j, _)| j.input.get(p)).collect(),
+            i,
+            nulls,
+        ),
+        Fill::Bool(f) => Arc::new(BooleanArray::from(
+            rows.iter().map(|(j, r)| f(j, r)).collect::<Vec<_>>(),
+        )),
+        Fill::OptBool(f) => {
+            optional::<_, BooleanArray>(rows.iter().map(|(j, r)| f(j, r)).collect(), i, nulls)
+        }
+        Fill::OptCounts(f) if rows.iter().all(|(j, r)| f(j, r).is_none()) => {
+            nulls.get(i, rows.len())
+        }
+        Fill::OptCounts(f) => {
+            let mut list =
+                ListBuilder::new(UInt64Builder::new()).with_field(Arc::new(count_item()));
+            for (j, r) in rows {
+                match f(j, r) {
+                    Some(counts) => {
+                        list.values().append_slice(counts);
+                        list.append(true);
+                    }
+                    None => list.append(false),
                 }
-                Arc::new(list.finish())
             }
-            Fill::Label(f) => label(rows.iter().map(|(j, r)| f(j, r))),
-        })
-        .collect()
-}
-
-/// The all-null arrays made so far, by type and length (a writer's batches mostly have one
-/// length).
-#[derive(Default)]
-pub struct NullArrays(Vec<ArrayRef>);
-
-impl NullArrays {
-    fn get(&mut self, data_type: &DataType, len: usize) -> ArrayRef {
-        if let Some(a) = self
-            .0
-            .iter()
-            .find(|a| a.len() == len && a.data_type() == data_type)
-        {
-            return a.clone();
+            Arc::new(list.finish())
         }
-        let a = arrow_array::new_null_array(data_type, len);
-        // Bounded: a few types, and lengths only from a batch that ends a file or a part.
-        if self.0.len() >= 64 {
-            self.0.clear();
-        }
-        self.0.push(a.clone());
-        a
+        Fill::Label(f) => label(rows.iter().map(|(j, r)| f(j, r))),
     }
 }
 
-/// Column `c` (nullable, its array an `A`: float64 or bool) from its values; one that is all
+/// The last all-null array made of each column (a writer's batches mostly have one length),
+/// each behind a lock of its own, which only that column's maker takes.
+pub struct NullArrays(Vec<Mutex<Option<ArrayRef>>>);
+
+impl Default for NullArrays {
+    fn default() -> Self {
+        NullArrays(COLUMNS.iter().map(|_| Mutex::new(None)).collect())
+    }
+}
+
+impl NullArrays {
+    /// Column `i`'s all-null array of `len` entries.
+    fn get(&self, i: usize, len: usize) -> ArrayRef {
+        let mut slot = self.0[i].lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some(a) if a.len() == len => a.clone(),
+            _ => slot
+                .insert(arrow_array::new_null_array(&COLUMNS[i].data_type(), len))
+                .clone(),
+        }
+    }
+}
+
+/// Column `i` (nullable, its array an `A`: float64 or bool) from its values; one that is all
 /// null (a column the run does not use) is a shared null array. Each value is read from the
 /// rows once.
-fn optional<T, A>(values: Vec<Option<T>>, c: &Column, nulls: &mut NullArrays) -> ArrayRef
+fn optional<T, A>(values: Vec<Option<T>>, i: usize, nulls: &NullArrays) -> ArrayRef
 where
     A: Array + From<Vec<Option<T>>> + 'static,
 {
     if values.iter().all(Option::is_none) {
-        nulls.get(&c.data_type(), values.len())
+        nulls.get(i, values.len())
     } else {
         Arc::new(A::from(values))
     }
@@ -522,15 +526,27 @@ mod tests {
     }
 
     #[test]
-    fn null_arrays_are_shared_by_type_and_length() {
-        let mut nulls = NullArrays::default();
-        let a = nulls.get(&DataType::Float64, 1024);
-        let b = nulls.get(&DataType::Float64, 1024);
-        let c = nulls.get(&DataType::Float64, 7);
-        let d = nulls.get(&DataType::Boolean, 1024);
+    fn null_arrays_are_shared_by_column_and_length() {
+        let nulls = NullArrays::default();
+        let float = COLUMNS
+            .iter()
+            .position(|c| matches!(c.fill, Fill::OptF64(_)))
+            .unwrap();
+        let boolean = COLUMNS
+            .iter()
+            .position(|c| matches!(c.fill, Fill::OptBool(_)))
+            .unwrap();
+        let a = nulls.get(float, 1024);
+        let b = nulls.get(float, 1024);
         assert!(Arc::ptr_eq(&a, &b));
-        assert_eq!((c.len(), c.null_count()), (7, 7));
-        assert_eq!(d.data_type(), &DataType::Boolean);
         assert_eq!((a.len(), a.null_count()), (1024, 1024));
+        assert_eq!(a.data_type(), &DataType::Float64);
+        let d = nulls.get(boolean, 1024);
+        assert_eq!(d.data_type(), &DataType::Boolean);
+        assert!(!Arc::ptr_eq(&a, &d));
+        // Another length makes a new one, which is then kept.
+        let c = nulls.get(float, 7);
+        assert_eq!((c.len(), c.null_count()), (7, 7));
+        assert!(Arc::ptr_eq(&c, &nulls.get(float, 7)));
     }
 }

@@ -3,6 +3,7 @@
 
 mod background;
 mod columns;
+mod encode;
 mod file;
 mod parquet;
 mod progress;

@@ -1,20 +1,22 @@
 //! The result file: one Parquet row per job (DESIGN.md's columns), zstd, bounded row groups,
 //! the model column dictionary-encoded, and provenance in the file's key-value metadata.
 //!
-//! The columns are defined once, in [`super::columns`]; the schema is derived from it.
+//! The columns are defined once, in [`super::columns`]; the schema is derived from it. They are
+//! encoded by [`super::encode`], side by side on the run's worker threads when it has two or
+//! more.
 
 use std::io::Write;
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Schema, SchemaRef};
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
-use super::columns::{COLUMNS, NullArrays, Row, arrays};
+use super::columns::{COLUMNS, NullArrays, Row, array};
+use super::encode::Encoder;
 use crate::engine::JobResult;
 use crate::job::Job;
 
@@ -57,9 +59,14 @@ pub fn metadata(spec_text: &str) -> Vec<(String, String)> {
 /// The writer settings every result file is written with (single files, dataset parts and
 /// merged files alike), with `metadata` as the file's key-value metadata.
 fn properties(metadata: Vec<(String, String)>) -> WriterProperties {
+    properties_with(metadata, ROW_GROUP_ROWS)
+}
+
+/// [`properties`] with row groups of `row_group_rows` (the tests' smaller ones).
+fn properties_with(metadata: Vec<(String, String)>, row_group_rows: usize) -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_max_row_group_row_count(Some(row_group_rows))
         .set_data_page_row_count_limit(PAGE_ROWS)
         // Dictionaries only for the two label columns: the numbers are mostly distinct, and
         // where a grid repeats them zstd does better without (files 10-25% smaller, written
@@ -100,15 +107,26 @@ impl<W: Write + Send> ResultWriter<W> {
         metadata: Vec<(String, String)>,
         rows: u64,
     ) -> parquet::errors::Result<Self> {
+        Self::with_writer(BatchWriter::new(out, metadata)?, rows)
+    }
+
+    fn with_writer(writer: BatchWriter<W>, rows: u64) -> parquet::errors::Result<Self> {
         let capacity = rows.clamp(1, BATCH_ROWS as u64) as usize;
         Ok(ResultWriter {
-            writer: BatchWriter::new(out, metadata)?,
+            writer,
             // Room for a whole batch at once (growing it by doubling would copy it and fault
             // in fresh pages again and again: a third of a short run's time).
             rows: Vec::with_capacity(capacity),
             capacity,
             nulls: NullArrays::default(),
         })
+    }
+
+    /// Makes and encodes the columns side by side on `pool`'s threads (with two or more; the
+    /// file is the same).
+    pub fn encode_on(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
+        self.writer.encoder.encode_on(pool);
+        self
     }
 
     /// Adds a job's row (rows must come in job order).
@@ -148,12 +166,12 @@ impl<W: Write + Send> ResultWriter<W> {
         written
     }
 
-    /// Encodes `rows` as one batch into the current row group (which the Parquet writer closes
-    /// when it holds [`ROW_GROUP_ROWS`]).
+    /// Encodes `rows` as one batch (each column made from the rows by the task that encodes
+    /// it) into the current row group, which is closed when it holds [`ROW_GROUP_ROWS`].
     fn write_batch(&mut self, rows: &[Row]) -> parquet::errors::Result<()> {
-        let columns = arrays(rows, &mut self.nulls);
-        let batch = RecordBatch::try_new(self.writer.schema.clone(), columns)?;
-        self.writer.write(&batch)
+        let nulls = &self.nulls;
+        self.writer
+            .write_columns(rows.len(), &|i| array(i, rows, nulls))
     }
 
     /// Writes the remaining rows and the footer; returns the sink.
@@ -174,17 +192,20 @@ impl<W: Write + Send> ResultWriter<W> {
 /// cut where the rows written so far reach a multiple of `BATCH_ROWS`, so the pages close at the
 /// same rows whatever the sizes of the batches given.
 pub struct BatchWriter<W: Write + Send> {
-    writer: ArrowWriter<W>,
+    encoder: Encoder<W>,
     schema: SchemaRef,
     rows: u64,
 }
 
 impl<W: Write + Send> BatchWriter<W> {
     pub fn new(out: W, metadata: Vec<(String, String)>) -> parquet::errors::Result<Self> {
+        Self::with_properties(out, properties(metadata))
+    }
+
+    fn with_properties(out: W, props: WriterProperties) -> parquet::errors::Result<Self> {
         let schema = schema();
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties(metadata)))?;
         Ok(BatchWriter {
-            writer,
+            encoder: Encoder::new(out, schema.clone(), props)?,
             schema,
             rows: 0,
         })
@@ -197,16 +218,28 @@ impl<W: Write + Send> BatchWriter<W> {
         while offset < batch.num_rows() {
             let to_boundary = BATCH_ROWS - (self.rows % BATCH_ROWS as u64) as usize;
             let len = to_boundary.min(batch.num_rows() - offset);
-            self.writer.write(&batch.slice(offset, len))?;
+            let part = batch.slice(offset, len);
+            self.write_columns(len, &|i| part.column(i).clone())?;
             offset += len;
-            self.rows += len as u64;
         }
+        Ok(())
+    }
+
+    /// Appends `rows` rows whose column `i` is `column(i)` (ending a batch: the callers keep to
+    /// batches of `BATCH_ROWS`).
+    fn write_columns(
+        &mut self,
+        rows: usize,
+        column: &(dyn Fn(usize) -> ArrayRef + Sync),
+    ) -> parquet::errors::Result<()> {
+        self.encoder.write(rows, column)?;
+        self.rows += rows as u64;
         Ok(())
     }
 
     /// Writes the footer; returns the sink.
     pub fn finish(self) -> parquet::errors::Result<W> {
-        self.writer.into_inner()
+        self.encoder.finish()
     }
 }
 
@@ -215,6 +248,7 @@ mod tests {
     use super::*;
     use crate::engine::{self, Counters};
     use crate::grid::Grid;
+    use crate::output::columns::arrays;
     use crate::spec::Spec;
 
     /// 70 rows (not a multiple of the test writer's 30-row batches), some with histograms, some
@@ -239,11 +273,81 @@ mod tests {
     #[test]
     fn arrays_of_many_rows_are_the_arrays_of_each_row() {
         let rows = rows();
-        let all = arrays(&rows, &mut NullArrays::default());
+        let all = arrays(&rows, &NullArrays::default());
         for (i, row) in rows.iter().enumerate() {
-            let one = arrays(std::slice::from_ref(row), &mut NullArrays::default());
+            let one = arrays(std::slice::from_ref(row), &NullArrays::default());
             for ((a, b), c) in all.iter().zip(&one).zip(COLUMNS.iter()) {
                 assert_eq!(&a.slice(i, 1), b, "row {i}, column {}", c.name);
+            }
+        }
+    }
+
+    /// The file parquet-rs's ArrowWriter writes from `rows` in batches of `batch`, in row
+    /// groups of `row_group_rows`: what the encoder must write, byte for byte.
+    fn reference(rows: &[Row], batch: usize, row_group_rows: usize) -> Vec<u8> {
+        let props = properties_with(Vec::new(), row_group_rows);
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(Vec::new(), schema(), Some(props)).unwrap();
+        for chunk in rows.chunks(batch) {
+            let columns = arrays(chunk, &NullArrays::default());
+            w.write(&RecordBatch::try_new(schema(), columns).unwrap())
+                .unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    /// `rows` through a [`ResultWriter`] of batches of `batch` and row groups of
+    /// `row_group_rows`, its columns encoded on `pool` if given.
+    fn encoded(
+        rows: &[Row],
+        batch: usize,
+        row_group_rows: usize,
+        pool: Option<&Arc<rayon::ThreadPool>>,
+    ) -> Vec<u8> {
+        let props = properties_with(Vec::new(), row_group_rows);
+        let writer = BatchWriter::with_properties(Vec::new(), props).unwrap();
+        let mut w = ResultWriter::with_writer(writer, batch as u64).unwrap();
+        if let Some(pool) = pool {
+            w = w.encode_on(pool.clone());
+        }
+        w.push_rows(&mut rows.to_vec()).unwrap();
+        w.finish().unwrap()
+    }
+
+    fn row_groups(file: &[u8]) -> usize {
+        use parquet::file::reader::FileReader;
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(file).unwrap();
+        let reader = parquet::file::reader::SerializedFileReader::new(f).unwrap();
+        reader.metadata().num_row_groups()
+    }
+
+    #[test]
+    fn the_columns_encoded_side_by_side_are_the_file_arrow_writer_writes() {
+        let rows = rows();
+        let pools = [1, 2, 3].map(|n| Arc::new(engine::thread_pool(n).unwrap()));
+        // (batch, row group, row groups): one row group; groups that end with a batch, inside
+        // one (a batch cut in two) and after the last row; a short last group.
+        for (batch, group, groups) in [
+            (30, ROW_GROUP_ROWS, 1),
+            (30, 30, 3),
+            (30, 50, 2),
+            (7, 20, 4),
+            (30, 70, 1),
+            (30, 69, 2),
+        ] {
+            let want = reference(&rows, batch, group);
+            assert_eq!(row_groups(&want), groups, "batch {batch}, group {group}");
+            assert!(
+                encoded(&rows, batch, group, None) == want,
+                "batch {batch}, group {group}, serial"
+            );
+            for pool in &pools {
+                assert!(
+                    encoded(&rows, batch, group, Some(pool)) == want,
+                    "batch {batch}, group {group}, {} threads",
+                    pool.current_num_threads()
+                );
             }
         }
     }
