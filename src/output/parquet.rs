@@ -214,26 +214,29 @@ impl<W: Write + Send> BatchWriter<W> {
     /// Appends `batch`'s rows (its columns must have the result schema's types).
     pub fn write(&mut self, batch: &RecordBatch) -> parquet::errors::Result<()> {
         let batch = RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec())?;
-        let mut offset = 0;
-        while offset < batch.num_rows() {
-            let to_boundary = BATCH_ROWS - (self.rows % BATCH_ROWS as u64) as usize;
-            let len = to_boundary.min(batch.num_rows() - offset);
-            let part = batch.slice(offset, len);
-            self.write_columns(len, &|i| part.column(i).clone())?;
-            offset += len;
-        }
-        Ok(())
+        self.write_columns(batch.num_rows(), &|i| batch.column(i).clone())
     }
 
-    /// Appends `rows` rows whose column `i` is `column(i)` (ending a batch: the callers keep to
-    /// batches of `BATCH_ROWS`).
+    /// Appends `rows` rows whose column `i` is `column(i)`, cut where the rows written so far
+    /// reach a multiple of `BATCH_ROWS` (a column of a cut batch is made again for each piece:
+    /// [`ResultWriter`]'s batches are never cut unless it is given more rows than it was told).
     fn write_columns(
         &mut self,
         rows: usize,
         column: &(dyn Fn(usize) -> ArrayRef + Sync),
     ) -> parquet::errors::Result<()> {
-        self.encoder.write(rows, column)?;
-        self.rows += rows as u64;
+        let mut offset = 0;
+        while offset < rows {
+            let to_boundary = BATCH_ROWS - (self.rows % BATCH_ROWS as u64) as usize;
+            let len = to_boundary.min(rows - offset);
+            if len == rows {
+                self.encoder.write(rows, column)?;
+            } else {
+                self.encoder.write(len, &|i| column(i).slice(offset, len))?;
+            }
+            offset += len;
+            self.rows += len as u64;
+        }
         Ok(())
     }
 
