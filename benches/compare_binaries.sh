@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-old=$(realpath "${1:?usage: compare_binaries.sh OLD_LIFSWEEP [RUNS]}")
+old=$(realpath "${1:?usage: compare_binaries.sh OLD_LIFSWEEP [RUNS] [THREADS]}")
 new=$(realpath target/release/lifsweep)
 runs=${2:-11}
 threads=${3:-1}

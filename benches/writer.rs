@@ -30,6 +30,8 @@ fn rows(params: &str) -> Vec<(lifsweep::job::Job, lifsweep::engine::JobResult)> 
 
 fn writer(c: &mut Criterion) {
     let mut group = c.benchmark_group("writer");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = Arc::new(engine::thread_pool(threads).unwrap());
     group.sample_size(10);
     for (name, params) in [
         (
@@ -44,8 +46,6 @@ fn writer(c: &mut Criterion) {
     ] {
         let rows = rows(params);
         group.throughput(Throughput::Elements(rows.len() as u64));
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let pool = Arc::new(engine::thread_pool(threads).unwrap());
         for pooled in [false, true] {
             let id = if pooled {
                 format!("{name}/pool{threads}")

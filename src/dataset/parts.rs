@@ -80,7 +80,7 @@ pub struct PartWriter {
     /// Parts written so far, for progress reports.
     count: Arc<AtomicU64>,
     /// Where the parts' columns are encoded (see [`ResultWriter::encode_on`]).
-    pool: Option<Arc<rayon::ThreadPool>>,
+    pool: Arc<rayon::ThreadPool>,
 }
 
 struct OpenPart {
@@ -90,20 +90,19 @@ struct OpenPart {
 }
 
 impl PartWriter {
-    pub fn new(ds: Arc<Dataset>, count: Arc<AtomicU64>) -> PartWriter {
+    /// A writer of `ds`'s parts, counting them in `count`, their columns encoded on `pool`.
+    pub fn new(
+        ds: Arc<Dataset>,
+        count: Arc<AtomicU64>,
+        pool: Arc<rayon::ThreadPool>,
+    ) -> PartWriter {
         PartWriter {
             ds,
             current: None,
             written: Vec::new(),
             count,
-            pool: None,
+            pool,
         }
-    }
-
-    /// Encodes the parts' columns side by side on `pool` (the parts are the same).
-    pub fn encode_on(mut self, pool: Arc<rayon::ThreadPool>) -> PartWriter {
-        self.pool = Some(pool);
-        self
     }
 
     fn commit(&self, c: usize, bytes: &[u8]) -> anyhow::Result<()> {
@@ -126,11 +125,9 @@ impl RowSink for PartWriter {
                 let range = self.ds.chunks().range(c);
                 assert_eq!(job.id, range.start, "a chunk's rows start at its first job");
                 let rows = range.end - range.start;
-                let mut writer =
-                    ResultWriter::with_metadata(Vec::new(), part_metadata(&self.ds, c), rows)?;
-                if let Some(pool) = &self.pool {
-                    writer = writer.encode_on(pool.clone());
-                }
+                let writer =
+                    ResultWriter::with_metadata(Vec::new(), part_metadata(&self.ds, c), rows)?
+                        .encode_on(self.pool.clone());
                 self.current.insert(OpenPart {
                     chunk: c,
                     left: rows,

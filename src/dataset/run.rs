@@ -226,8 +226,7 @@ pub fn run_dataset(opts: DatasetRun) -> anyhow::Result<DatasetSummary> {
         Some((parts.clone(), pending.len() as u64)),
     );
     // The parts' columns are encoded on the same worker threads (see output::encode).
-    let mut writer =
-        BackgroundWriter::with_sink(PartWriter::new(ds.clone(), parts).encode_on(pool.clone()))?;
+    let mut writer = BackgroundWriter::with_sink(PartWriter::new(ds.clone(), parts, pool.clone()))?;
     let ids = ShareIds {
         ranges: pending.iter().map(|&c| ds.chunks().range(c)).collect(),
         i: 0,

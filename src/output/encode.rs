@@ -103,16 +103,18 @@ impl<W: Write + Send> Encoder<W> {
     fn encode(&mut self, column: &(dyn Fn(usize) -> ArrayRef + Sync)) -> Result<()> {
         let writers = match &mut self.writers {
             Some(w) => w,
-            none => none.insert(
-                self.factory
-                    .create_column_writers(self.file.flushed_row_groups().len())?,
-            ),
+            none => {
+                let w = self
+                    .factory
+                    .create_column_writers(self.file.flushed_row_groups().len())?;
+                if w.len() != self.fields.len() {
+                    return Err(ParquetError::General(
+                        "a column of several Parquet leaves".into(),
+                    ));
+                }
+                none.insert(w)
+            }
         };
-        if writers.len() != self.fields.len() {
-            return Err(ParquetError::General(
-                "a column of several Parquet leaves".into(),
-            ));
-        }
         let fields = &self.fields;
         let one = |(i, writer): (usize, &mut ArrowColumnWriter)| -> Result<()> {
             let array = column(i);
